@@ -1,0 +1,64 @@
+"""Shapes the new project to its answers: removes the files of options not chosen, installs
+the lock file for its dependency set, and writes a local .env with a fresh SECRET_KEY.
+
+It asks nothing and needs no network.
+"""
+
+import json
+import secrets
+import shutil
+import sys
+from pathlib import Path
+
+ANSWERS_AS_JSON = {
+    "package_name": {{ cookiecutter.package_name | tojson | tojson }},
+    "worker_model": {{ cookiecutter.worker_model | tojson | tojson }},
+    "database": {{ cookiecutter.database | tojson | tojson }},
+    "async_sample": {{ cookiecutter.async_sample | tojson | tojson }},
+}
+LOCKS_DIR = "locks"
+
+
+def files_of_unchosen_options(answers):
+    package = Path("src") / answers["package_name"]
+    if not answers["async_sample"]:
+        yield package / "api" / "fanout_api.py"
+        yield Path("tests") / "test_fanout.py"
+
+
+def lock_variant(answers):
+    """The lock file's name: one per distinct set of dependencies the answers produce."""
+    workers = "gevent" if answers["worker_model"] == "gevent" else "threads"
+    views = "async" if answers["async_sample"] else "plain"
+    return f"{workers}-{answers['database']}-{views}.lock"
+
+
+def install_lock(project, answers):
+    chosen = project / LOCKS_DIR / lock_variant(answers)
+    if chosen.exists():
+        chosen.replace(project / "uv.lock")
+    shutil.rmtree(project / LOCKS_DIR, ignore_errors=True)
+
+
+def write_env(project):
+    secret = secrets.token_urlsafe(48)
+    (project / ".env").write_text(
+        "# Local development settings; git-ignored. Production sets real values.\n"
+        f"SECRET_KEY={secret}\n"
+        "# REDIS_URL=redis://127.0.0.1:6379/0\n"
+        "# DATABASE_URL=postgresql+psycopg://user@127.0.0.1:5432/dbname\n",
+        encoding="utf-8",
+    )
+
+
+def main(project):
+    answers = {field: json.loads(text) for field, text in ANSWERS_AS_JSON.items()}
+    for relative in files_of_unchosen_options(answers):
+        (project / relative).unlink()
+    install_lock(project, answers)
+    write_env(project)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path.cwd()))

@@ -1,0 +1,107 @@
+"""gunicorn settings for this service: run `gunicorn` from the project root.
+
+Every number can be overridden from the environment; the defaults are sized from the CPUs
+this process may actually use (container quota and affinity), not the host's count.
+"""
+
+WORKER_MODEL = "{{ cookiecutter.worker_model }}"
+
+if WORKER_MODEL == "gevent":
+    # Patch before anything imports socket or psycopg, that is, before the app is preloaded
+    # below: psycopg picks its wait function at import, and an unpatched one blocks the
+    # whole worker on every query.
+    from gevent import monkey
+
+    monkey.patch_all()
+
+import math  # noqa: E402
+import os  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+
+def usable_cpus() -> int:
+    """CPUs this process may use: the cgroup quota if set, else the affinity mask."""
+    count = len(os.sched_getaffinity(0))
+    quota_files = (
+        ("/sys/fs/cgroup/cpu.max", None),  # cgroup v2: "<quota> <period>" or "max <period>"
+        ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us"),
+    )
+    for quota_path, period_path in quota_files:
+        try:
+            if period_path is None:
+                quota, period = Path(quota_path).read_text().split()[:2]
+            else:
+                quota, period = Path(quota_path).read_text(), Path(period_path).read_text()
+            if quota.strip() not in ("max", "-1"):
+                count = min(count, max(1, math.ceil(int(quota) / int(period))))
+            break
+        except (OSError, ValueError):
+            continue
+    return count
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+cpus = usable_cpus()
+
+# --- Workers ---------------------------------------------------------------------------
+worker_class = WORKER_MODEL
+# sync: one request per process, so 2 x CPUs + 1 keeps CPUs busy while some wait on I/O.
+# gthread and gevent: concurrency comes from threads or greenlets; one process per CPU.
+workers = env_int("WEB_CONCURRENCY", 2 * cpus + 1 if WORKER_MODEL == "sync" else max(2, cpus))
+# gthread: requests in flight per worker (a sync worker with threads > 1 becomes gthread).
+threads = env_int("GUNICORN_THREADS", 4) if WORKER_MODEL == "gthread" else 1
+# gevent: open connections per worker; the database pool, not this, bounds DB concurrency.
+worker_connections = env_int("GUNICORN_WORKER_CONNECTIONS", 200)
+requests_per_worker = {"sync": 1, "gthread": threads, "gevent": worker_connections}[WORKER_MODEL]
+
+# --- What the app is told (read by the service's settings) -----------------------------
+os.environ.setdefault("APP_ENV", "production")
+# The database pool must cover one worker's concurrent requests; under gevent it is the
+# limit on concurrent queries and the rest wait for a connection (DB_POOL_TIMEOUT).
+os.environ.setdefault("DB_POOL_SIZE", str(min(requests_per_worker, 10)))
+os.environ.setdefault("REDIS_MAX_CONNECTIONS", str(min(requests_per_worker, 50)))
+
+# --- Serving -----------------------------------------------------------------------------
+wsgi_app = "{{ cookiecutter.package_name }}.wsgi:app"
+# All interfaces by default: the service runs in a container or behind a proxy.
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+# A heartbeat: a worker silent this long is killed. For gthread and gevent it does not
+# bound one request; put request deadlines in the code that waits.
+timeout = env_int("GUNICORN_TIMEOUT", 30)
+# On SIGTERM, in-flight requests get this long to finish before workers are killed.
+graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+# Keep idle client connections open a little; set above a load balancer's idle timeout.
+keepalive = env_int("GUNICORN_KEEPALIVE", 5)
+# Recycle workers now and then so slow leaks cannot grow forever; jitter avoids all
+# workers restarting at once.
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+# Build the app once in the master and fork it: workers share its memory and a broken
+# configuration stops the start once, with one message, instead of in every worker.
+preload_app = True
+# Trust X-Forwarded-* only from the proxies named here.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Heartbeat files on a RAM disk: a disk-backed /tmp can stall workers under I/O load.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 (not a temp file)
+# The control socket defaults to one path per user; two services run by one user would
+# take each other's. Off unless a path is given for this service alone.
+control_socket_disable = "GUNICORN_CONTROL_SOCKET" not in os.environ
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+
+# --- Logs (stdout, with the request id of each line) ---------------------------------------
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
+
+
+def post_fork(server, worker):
+    """Each worker drops the database connections it inherited from the master."""
+    from {{ cookiecutter.package_name }}.database import dispose_inherited_pools
+
+    dispose_inherited_pools(worker.app.wsgi())

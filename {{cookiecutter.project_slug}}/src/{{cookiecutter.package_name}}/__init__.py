@@ -1,0 +1,66 @@
+"""The application factory: every app is built here, configured, and nothing else is global."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from . import api
+from .async_support import ServiceFlask
+from .database import create_tables, database_url, engine_options, init_database
+from .errors import register_error_handlers
+from .health import blueprint as health_blueprint
+from .request_id import init_request_id
+from .security_headers import init_security_headers
+from .sessions import init_sessions
+from .settings import load_settings
+
+
+def _api_blueprints():
+    for module in pkgutil.iter_modules(api.__path__):
+        yield importlib.import_module(f"{api.__name__}.{module.name}").blueprint
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build an app from the environment; `config` overrides environment values."""
+    settings = load_settings({**os.environ, **(config or {})})
+    app = ServiceFlask(__name__, instance_relative_config=True)
+    app.logger.setLevel(settings.log_level)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.app_env == "testing",
+        # Errors are answered the same way in every environment, tests included: a test
+        # must see the JSON 503 a client would, not the raw exception.
+        PROPAGATE_EXCEPTIONS=False,
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        TRUSTED_HOSTS=list(settings.trusted_hosts) or None,
+        SQLALCHEMY_DATABASE_URI=database_url(settings, app.instance_path, __name__),
+        APP_SETTINGS=settings,
+    )
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], settings
+    )
+
+    init_database(app)
+    init_sessions(app, settings)
+    init_request_id(app)
+    init_security_headers(app)
+    register_error_handlers(app)
+    app.register_blueprint(health_blueprint)
+    for blueprint in _api_blueprints():
+        app.register_blueprint(blueprint)
+
+    if settings.app_env == "development":
+        create_tables(app)  # production creates them once, before the first deploy
+
+    @app.cli.command("init-db")
+    def init_db_command() -> None:
+        """Create the tables that do not exist yet."""
+        create_tables(app)
+
+    return app

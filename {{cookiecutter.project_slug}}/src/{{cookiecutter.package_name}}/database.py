@@ -1,0 +1,89 @@
+"""Engine options per database and worker model, and the SQLite settings that make it safe."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import models  # noqa: F401  (registers the tables on db.metadata)
+from .extensions import db
+from .settings import Settings
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 5
+
+
+def gevent_is_active() -> bool:
+    """True when gevent has replaced the threading module (the gevent worker, or the config)."""
+    monkey = sys.modules.get("gevent.monkey")
+    return monkey is not None and monkey.is_module_patched("threading")
+
+
+def database_url(settings: Settings, instance_path: str, package: str) -> str:
+    if settings.database_url:
+        return settings.database_url
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(instance_path) / package}.sqlite3"
+
+
+def engine_options(url: str, settings: Settings) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        # Connections die with a database restart; test each one before use.
+        "pool_pre_ping": True,
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout,
+    }
+    if url.startswith("sqlite"):
+        options["connect_args"] = {
+            # sqlite3's timeout is SQLite's busy timeout: writers wait instead of failing.
+            "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+            "check_same_thread": False,
+        }
+        if gevent_is_active():
+            # SQLite calls block the whole gevent worker. With one connection per worker a
+            # greenlet waits for the pool (cooperatively) instead of spinning in SQLite's
+            # busy handler while the greenlet holding the write lock cannot run.
+            options.update(pool_size=1, max_overflow=0)
+    else:
+        options["pool_recycle"] = 1800
+        options["connect_args"] = {"connect_timeout": 3, "application_name": "flask-service"}
+    return options
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run while one writer writes; other processes' writers then queue on
+    # the busy timeout instead of failing with "database is locked".
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def init_database(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        engine: Engine = db.engine
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+
+
+def create_tables(app: Flask) -> None:
+    with app.app_context():
+        db.create_all()
+
+
+def dispose_inherited_pools(app: Flask) -> None:
+    """Called in each forked worker: drop the parent's connections without closing them.
+
+    close=False leaves the sockets to the parent (closing them would end its sessions);
+    the worker then opens its own connections on first use.
+    """
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)

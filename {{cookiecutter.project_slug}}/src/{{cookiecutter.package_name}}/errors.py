@@ -1,0 +1,88 @@
+"""Every error leaves as JSON {"error": {"code", "message"}}; lost dependencies as a 503."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+RETRY_AFTER_SECONDS = 1
+DEPENDENCY_ERRORS = (
+    ("redis", (RedisConnectionError, RedisTimeoutError)),
+    ("database", (OperationalError, PoolTimeoutError)),
+)
+
+
+class APIError(Exception):
+    """A client error the service explains: raise it from any view."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    response = jsonify(error={"code": code, "message": message})
+    response.status_code = status
+    return response
+
+
+def failed_dependency(error: BaseException | None) -> str | None:
+    for name, kinds in DEPENDENCY_ERRORS:
+        if isinstance(error, kinds):
+            return name
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return "database"
+    return None
+
+
+def dependency_unavailable(name: str) -> Response:
+    response = error_response(503, f"{name}_unavailable", f"The {name} is unavailable; retry")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _api_error(error: APIError) -> Response:
+    return error_response(error.status, error.code, error.message)
+
+
+def _http_error(error: HTTPException) -> Response:
+    code = (error.name or "error").lower().replace(" ", "_")
+    response = error_response(error.code or 500, code, error.description or error.name)
+    for header, value in error.get_headers():
+        if header.lower() not in ("content-type", "content-length"):
+            response.headers[header] = value  # Allow on 405, Retry-After where set
+    return response
+
+
+def _server_error(error: InternalServerError) -> Response:
+    # Errors raised while the session is opened or saved never reach the handlers for
+    # their own class: Flask turns them into a 500 carrying the original error. Sort
+    # dependency outages out of those here.
+    original = getattr(error, "original_exception", None)
+    name = failed_dependency(original)
+    if name is not None:
+        return dependency_unavailable(name)
+    return error_response(500, "internal_error", "The server failed to answer the request")
+
+
+def _dependency_error(error: Exception) -> Response:
+    name = failed_dependency(error)
+    if name is None:
+        raise error
+    return dependency_unavailable(name)
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(APIError, _api_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(500, _server_error)
+    for _, kinds in DEPENDENCY_ERRORS:
+        for kind in kinds:
+            app.register_error_handler(kind, _dependency_error)
+    app.register_error_handler(DBAPIError, _dependency_error)

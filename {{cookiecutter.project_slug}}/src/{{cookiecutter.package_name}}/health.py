@@ -1,0 +1,69 @@
+"""Liveness (the process answers) and readiness (its dependencies answer)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
+
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+from .sessions import sessionless
+
+READINESS_DEADLINE_SECONDS = 1.5
+blueprint = Blueprint("health", __name__)
+
+
+def _ping_database(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+def _run_checks(checks: dict[str, Callable[[], None]]) -> dict[str, str]:
+    """Run every check at once and give up on any still running at the deadline.
+
+    A hung dependency must not hang the probe: a load balancer needs an answer in time.
+    The executor is not joined, so a stuck check finishes (or times out) on its own.
+    """
+    executor = ThreadPoolExecutor(max_workers=len(checks), thread_name_prefix="readyz")
+    futures = {name: executor.submit(check) for name, check in checks.items()}
+    wait(futures.values(), timeout=READINESS_DEADLINE_SECONDS)
+    executor.shutdown(wait=False, cancel_futures=True)
+    results = {}
+    for name, future in futures.items():
+        if not future.done():
+            results[name] = "timeout"
+        elif future.exception() is not None:
+            results[name] = "error"
+        else:
+            results[name] = "ok"
+    return results
+
+
+@blueprint.get("/healthz")
+@sessionless
+def healthz():
+    return {"status": "ok"}
+
+
+@blueprint.get("/readyz")
+@sessionless
+def readyz():
+    checks = {
+        "database": lambda engine=db.engine: _ping_database(engine),
+        "redis": current_app.session_interface.ping,
+    }
+    results = _run_checks(checks)
+    if all(result == "ok" for result in results.values()):
+        return {"status": "ok", "checks": results}
+    failing = ", ".join(name for name, result in results.items() if result != "ok")
+    response = jsonify(
+        status="unavailable",
+        checks=results,
+        error={"code": "not_ready", "message": f"Failing checks: {failing}"},
+    )
+    response.status_code = 503
+    response.headers["Retry-After"] = "1"
+    return response

@@ -1,0 +1,164 @@
+"""Server-side sessions that never write back a stale copy.
+
+Flask-Session's stock save_session rewrites the whole session at the end of every request
+when SESSION_REFRESH_EACH_REQUEST is on (Flask's default), modified or not. A slow request
+that only read the session then writes its old copy back when it finishes: it erases a
+write made meanwhile, revives a session that was logged out, and restores an id that
+regenerate() had just retired. Here an unmodified session is never rewritten; its expiry is
+pushed back instead (Redis EXPIRE), and its cookie is re-sent only while the key still exists.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from cachelib.file import FileSystemCache
+from flask import Flask, Request, Response
+from flask.globals import request_ctx
+from flask_session.base import ServerSideSession
+from flask_session.cachelib import CacheLibSessionInterface
+from flask_session.redis import RedisSessionInterface
+from redis import BlockingConnectionPool, Redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+from werkzeug.exceptions import HTTPException
+
+from .settings import Settings
+
+SESSIONLESS_ATTRIBUTE = "sessionless"
+
+
+def sessionless(view):
+    """Mark a view that never touches the session: no store round trip, no outage exposure."""
+    setattr(view, SESSIONLESS_ATTRIBUTE, True)
+    return view
+
+
+def route_needs_session(app: Flask) -> bool:
+    # The adapter Flask built for this request; it is None when the host was refused, and
+    # that request is answered with a 400 without a session.
+    adapter = request_ctx.url_adapter
+    if adapter is None:
+        return False
+    try:
+        rule, _ = adapter.match(return_rule=True)
+    except HTTPException:
+        return False  # 404, 405 and redirects are answered without a session
+    view = app.view_functions.get(rule.endpoint)
+    return not getattr(view, SESSIONLESS_ATTRIBUTE, False)
+
+
+class FreshWritesOnly:
+    """Mixin over a Flask-Session interface; see the module docstring for why."""
+
+    def open_session(self, app: Flask, request: Request) -> ServerSideSession | None:
+        if not route_needs_session(app):
+            return None  # Flask substitutes a NullSession, which refuses writes loudly
+        return super().open_session(app, request)
+
+    def regenerate(self, session: ServerSideSession) -> None:
+        # Unlike the stock method this also acts on an empty session: a login must always
+        # come out with an id nobody else has seen.
+        if session.sid:
+            self._delete_session(self._get_store_id(session.sid))
+        session.sid = self._generate_sid(self.sid_length)
+        session.modified = True
+
+    def save_session(
+        self, app: Flask, session: ServerSideSession | None, response: Response
+    ) -> None:
+        if session is None:
+            return  # opening it failed (the store is down): nothing to save
+        if session.modified:
+            super().save_session(app, session, response)
+            return
+        if session.accessed:
+            response.vary.add("Cookie")
+        if not session:
+            return
+        lifetime = app.permanent_session_lifetime
+        still_exists = self._refresh_expiry(self._get_store_id(session.sid), lifetime)
+        if still_exists and self.should_set_cookie(app, session):
+            self._send_cookie(app, session, response)
+
+    def _refresh_expiry(self, store_id: str, lifetime: timedelta) -> bool:
+        raise NotImplementedError
+
+    def _send_cookie(self, app: Flask, session: ServerSideSession, response: Response) -> None:
+        # The same cookie the stock save_session sets after a write; it is private there.
+        response.set_cookie(
+            key=self.get_cookie_name(app),
+            value=session.sid,
+            expires=self.get_expiration_time(app, session),
+            httponly=self.get_cookie_httponly(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app),
+        )
+        response.vary.add("Cookie")
+
+
+class RedisSessions(FreshWritesOnly, RedisSessionInterface):
+    def _refresh_expiry(self, store_id: str, lifetime: timedelta) -> bool:
+        # EXPIRE answers 0 when the key is gone (logout, regenerate): then nothing is sent.
+        return bool(self.client.expire(store_id, int(lifetime.total_seconds())))
+
+    def ping(self) -> None:
+        self.client.ping()
+
+
+class EmbeddedSessions(FreshWritesOnly, CacheLibSessionInterface):
+    """Development only: sessions in files under the instance folder, no server needed.
+
+    The file cache cannot extend an expiry without rewriting the entry, so an unmodified
+    session keeps the expiry of its last write here; production uses Redis.
+    """
+
+    def _refresh_expiry(self, store_id: str, lifetime: timedelta) -> bool:
+        return bool(self.cache.has(store_id))
+
+    def ping(self) -> None:
+        if not self.cache.has("readiness-probe") and not self.cache.set("readiness-probe", 1):
+            raise OSError("the embedded session store is not writable")
+
+
+def build_redis_client(settings: Settings) -> Redis:
+    """A client that fails fast: an outage must become a 503 in well under a second.
+
+    redis-py's defaults (5 s timeouts, 10 retries with backoff) would hold a request for
+    seconds, and its default pool raises at once past its size instead of waiting.
+    """
+    pool = BlockingConnectionPool.from_url(
+        settings.redis_url,
+        max_connections=settings.redis_max_connections,
+        timeout=settings.redis_pool_timeout,
+        socket_timeout=settings.redis_socket_timeout,
+        socket_connect_timeout=settings.redis_socket_timeout,
+        retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), retries=1),
+        health_check_interval=30,
+    )
+    return Redis(connection_pool=pool)
+
+
+def init_sessions(app: Flask, settings: Settings) -> None:
+    app.config.update(
+        SESSION_PERMANENT=True,
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.session_lifetime_seconds),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+    )
+    common = {"key_prefix": settings.session_key_prefix, "permanent": True}
+    if settings.redis_url:
+        app.session_interface = RedisSessions(app, client=build_redis_client(settings), **common)
+        return
+    cache_dir = Path(app.instance_path) / "sessions"
+    app.logger.warning(
+        "REDIS_URL is not set: sessions are kept in the embedded development store at %s",
+        cache_dir,
+    )
+    app.session_interface = EmbeddedSessions(
+        app, client=FileSystemCache(str(cache_dir), threshold=10000), **common
+    )

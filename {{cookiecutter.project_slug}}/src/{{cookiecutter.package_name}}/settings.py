@@ -1,0 +1,150 @@
+"""Settings read from the environment once, validated for type, frozen afterwards.
+
+Everything the service can be told lives here, so that a bad value stops the start with one
+line naming the variable instead of surfacing later as a confusing runtime error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from . import baked
+
+ENVIRONMENTS = ("development", "production", "testing")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MIN_SECRET_KEY_LENGTH = 32
+_POSTGRES_SCHEMES = re.compile(r"^(postgres|postgresql)(\+psycopg2)?://")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    app_env: str
+    secret_key: str
+    database_url: str | None
+    redis_url: str | None
+    session_lifetime_seconds: int
+    session_key_prefix: str
+    session_cookie_secure: bool
+    max_content_length: int
+    trusted_hosts: tuple[str, ...]
+    log_level: str
+    db_pool_size: int
+    db_max_overflow: int
+    db_pool_timeout: float
+    redis_max_connections: int
+    redis_socket_timeout: float
+    redis_pool_timeout: float
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+
+def _text(env: Mapping[str, Any], name: str, default: str | None = None) -> str | None:
+    value = env.get(name, default)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        # Values given as Python objects (tests, create_app overrides) must still be text
+        # where text is expected: FLASK_SECRET_KEY=123 decoded as an int breaks signing.
+        raise ConfigError(f"{name} must be a string, got {type(value).__name__}")
+    return value.strip() or None
+
+
+def _integer(env: Mapping[str, Any], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, default)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if isinstance(raw, bool) or value < minimum:
+        raise ConfigError(f"{name} must be an integer >= {minimum}, got {raw!r}")
+    return value
+
+
+def _number(env: Mapping[str, Any], name: str, default: float, minimum: float) -> float:
+    raw = env.get(name, default)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not value >= minimum or value == float("inf"):
+        raise ConfigError(f"{name} must be a finite number >= {minimum}, got {raw!r}")
+    return value
+
+
+def _boolean(env: Mapping[str, Any], name: str, default: bool) -> bool:
+    raw = env.get(name, default)
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _log_level(env: Mapping[str, Any]) -> str:
+    level = (_text(env, "LOG_LEVEL", "INFO") or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
+    return level
+
+
+def normalise_database_url(url: str) -> str:
+    """Name the psycopg 3 driver explicitly: SQLAlchemy would otherwise pick psycopg2."""
+    if url.startswith("sqlite") and (":memory:" in url or url.rstrip("/") == "sqlite:"):
+        # An in-memory SQLite URL gets one connection shared by every thread: no isolation.
+        raise ConfigError("DATABASE_URL must not be in-memory SQLite; use a file path")
+    return _POSTGRES_SCHEMES.sub("postgresql+psycopg://", url, count=1)
+
+
+def load_settings(env: Mapping[str, Any]) -> Settings:
+    app_env = _text(env, "APP_ENV", "development")
+    if app_env not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, got {app_env!r}")
+    production = app_env == "production"
+
+    secret_key = _text(env, "SECRET_KEY")
+    if production and (secret_key is None or len(secret_key) < MIN_SECRET_KEY_LENGTH):
+        raise ConfigError(
+            f"SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} characters in production"
+        )
+    redis_url = _text(env, "REDIS_URL")
+    if production and redis_url is None:
+        raise ConfigError("REDIS_URL must be set in production (sessions live in Redis)")
+    database_url = _text(env, "DATABASE_URL")
+    if production and database_url is None and baked.DATABASE == "postgresql":
+        raise ConfigError("DATABASE_URL must be set in production (postgresql+psycopg://...)")
+
+    return Settings(
+        app_env=app_env,
+        # Development without a key still signs nothing: server-side sessions carry a random
+        # id, not signed data. A per-process key keeps flash() and friends working.
+        secret_key=secret_key or os.urandom(32).hex(),
+        database_url=normalise_database_url(database_url) if database_url else None,
+        redis_url=redis_url,
+        session_lifetime_seconds=_integer(env, "SESSION_LIFETIME_SECONDS", 86400, minimum=60),
+        session_key_prefix=_text(env, "SESSION_KEY_PREFIX", "session:") or "session:",
+        session_cookie_secure=_boolean(env, "SESSION_COOKIE_SECURE", production),
+        max_content_length=_integer(env, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
+        trusted_hosts=tuple(
+            host.strip() for host in (_text(env, "TRUSTED_HOSTS") or "").split(",") if host.strip()
+        ),
+        log_level=_log_level(env),
+        db_pool_size=_integer(env, "DB_POOL_SIZE", 5, minimum=1),
+        db_max_overflow=_integer(env, "DB_MAX_OVERFLOW", 2),
+        db_pool_timeout=_number(env, "DB_POOL_TIMEOUT", 5.0, minimum=0.1),
+        redis_max_connections=_integer(env, "REDIS_MAX_CONNECTIONS", 16, minimum=1),
+        redis_socket_timeout=_number(env, "REDIS_SOCKET_TIMEOUT", 0.5, minimum=0.05),
+        redis_pool_timeout=_number(env, "REDIS_POOL_TIMEOUT", 0.5, minimum=0.0),
+    )

@@ -1,0 +1,98 @@
+"""Fixtures: every test runs against real Redis and the project's real database.
+
+TEST_REDIS_URL and TEST_DATABASE_URL point elsewhere than the local defaults. A missing
+server fails the run with a message; it is never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask import Flask
+from redis import Redis
+
+from {{ cookiecutter.package_name }} import baked, create_app
+from {{ cookiecutter.package_name }}.database import create_tables
+from {{ cookiecutter.package_name }}.extensions import db
+
+from .support import TEST_SECRET_KEY, temporary_postgres_database
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except Exception as error:
+        pytest.fail(f"Redis is not reachable at {REDIS_URL} (set TEST_REDIS_URL): {error}")
+    finally:
+        client.close()
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if baked.DATABASE == "postgresql":
+        with temporary_postgres_database(POSTGRES_ADMIN_URL) as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture
+def key_prefix(redis_client: Redis) -> Iterator[str]:
+    """A session key namespace of this test's own, removed afterwards."""
+    prefix = f"test-{uuid.uuid4().hex}:"
+    yield prefix
+    for key in redis_client.scan_iter(match=f"{prefix}*"):
+        redis_client.delete(key)
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[Redis]:
+    client = Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def make_app(database_url: str, redis_url: str, key_prefix: str) -> Iterator[Callable[..., Flask]]:
+    made: list[Flask] = []
+
+    def make(**overrides: object) -> Flask:
+        config = {
+            "APP_ENV": "testing",
+            "SECRET_KEY": TEST_SECRET_KEY,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "SESSION_KEY_PREFIX": key_prefix,
+            **overrides,
+        }
+        app = create_app(config)
+        create_tables(app)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask):
+    return app.test_client()

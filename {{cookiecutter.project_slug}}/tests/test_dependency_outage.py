@@ -1,0 +1,62 @@
+"""A lost dependency answers a fast JSON 503 with Retry-After; what does not need it is unharmed."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from {{ cookiecutter.package_name }} import create_app
+
+from .support import SESSION_COOKIE, TEST_SECRET_KEY, free_port, unreachable_database_url
+
+
+def assert_fast_503(response, started: float, dependency: str) -> None:
+    assert time.monotonic() - started < 1.0
+    assert response.status_code == 503
+    assert response.mimetype == "application/json"
+    assert response.get_json()["error"]["code"] == f"{dependency}_unavailable"
+    assert int(response.headers["Retry-After"]) >= 1
+
+
+@pytest.fixture
+def without_redis(make_app):
+    return make_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0").test_client()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/api/session", None),
+        ("post", "/api/session/login", {"username": "alice"}),
+        ("post", "/api/session/items", {"item": "x"}),
+        ("post", "/api/session/logout", None),
+    ],
+)
+def test_session_routes_answer_503_when_redis_is_gone(without_redis, method, path, body) -> None:
+    without_redis.set_cookie(SESSION_COOKIE, "an-existing-session")
+    started = time.monotonic()
+    response = getattr(without_redis, method)(path, json=body)
+    assert_fast_503(response, started, "redis")
+
+
+def test_routes_without_a_session_ignore_a_redis_outage(without_redis) -> None:
+    without_redis.set_cookie(SESSION_COOKIE, "an-existing-session")
+    assert without_redis.post("/api/counters/unaffected").status_code == 200
+    assert without_redis.get("/api/request").status_code == 200
+
+
+def test_counters_answer_503_when_the_database_is_gone(redis_url: str) -> None:
+    app = create_app(
+        {
+            "APP_ENV": "testing",
+            "SECRET_KEY": TEST_SECRET_KEY,
+            "REDIS_URL": redis_url,
+            "DATABASE_URL": unreachable_database_url(),
+        }
+    )
+    client = app.test_client()
+    for method in (client.post, client.get):
+        started = time.monotonic()
+        assert_fast_503(method("/api/counters/any"), started, "database")
+    assert client.get("/healthz").status_code == 200
