@@ -13,6 +13,7 @@ import sys
 ANSWERS_AS_JSON = {
     "project_name": {{ cookiecutter.project_name | tojson | tojson }},
     "project_slug": {{ cookiecutter.project_slug | tojson | tojson }},
+    "project_dir": {{ cookiecutter.__project_dir | tojson | tojson }},
     "package_name": {{ cookiecutter.package_name | tojson | tojson }},
     "description": {{ cookiecutter.description | tojson | tojson }},
     "author_name": {{ cookiecutter.author_name | tojson | tojson }},
@@ -33,7 +34,7 @@ SHADOWED = frozenset(
     """
     asgiref blinker cachelib click dotenv flask flask_session flask_sqlalchemy gevent
     greenlet gunicorn hatchling hypothesis itsdangerous jinja2 markupsafe msgspec psycopg
-    psycopg_binary pytest redis requests ruff sqlalchemy tests werkzeug zope
+    psycopg_binary pytest redis requests ruff sqlalchemy test tests werkzeug zope
     """.split()
 )
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -55,8 +56,8 @@ def _free_text(answers, field, required, limit=MAX_TEXT):
     return None
 
 
-def _slug(value):
-    if not SLUG.fullmatch(value or "") or len(value) > MAX_SLUG:
+def _slug(value, project_dir):
+    if not SLUG.fullmatch(value or "") or len(value) > MAX_SLUG or project_dir != value:
         return (
             f"project_slug: {value!r} is not allowed; use lowercase letters, digits and single "
             f"hyphens, at most {MAX_SLUG} characters (e.g. orders-api)"
@@ -87,7 +88,7 @@ def validate(answers):
         _free_text(answers, "project_name", required=True),
         _free_text(answers, "description", required=False, limit=200),
         _free_text(answers, "author_name", required=True),
-        _slug(answers["project_slug"]),
+        _slug(answers["project_slug"], answers.get("project_dir", answers["project_slug"])),
         _package(answers["package_name"]),
     ]
     email = answers["author_email"]

@@ -20,7 +20,7 @@ from pathlib import Path
 from cookiecutter.main import cookiecutter
 
 TEMPLATE = Path(__file__).resolve().parents[1]
-LOCKS = TEMPLATE / "{{cookiecutter.project_slug}}" / "locks"
+LOCKS = TEMPLATE / "{{cookiecutter.__project_dir}}" / "locks"
 PLACEHOLDER_SLUG = "lock-placeholder"
 SLUG_VARIABLE = "{{ cookiecutter.project_slug }}"
 

@@ -20,6 +20,7 @@ def default_answers() -> dict:
     return {
         "project_name": "My Service",
         "project_slug": "my-service",
+        "__project_dir": "my-service",
         "package_name": "my_service",
         "description": DEFAULT_CONTEXT["description"],
         "author_name": DEFAULT_CONTEXT["author_name"],

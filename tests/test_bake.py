@@ -1,0 +1,84 @@
+"""Every supported combination bakes into a clean project: rendered, shaped to its answers,
+locked, and accepted unchanged by its own linter and formatter."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+from combinations import ALL_COMBINATIONS, bake_ok, combination_id, run
+
+UNRENDERED = re.compile(r"\{\{|\{%|\{#|cookiecutter\.")
+
+
+def unrendered_places(project: Path) -> list[str]:
+    places = []
+    for path in sorted(project.rglob("*")):
+        if not path.is_file() or ".venv" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for number, line in enumerate(text.splitlines(), 1):
+            if UNRENDERED.search(line):
+                places.append(f"{path.relative_to(project)}:{number}: {line.strip()}")
+    return places
+
+
+@pytest.mark.parametrize("answers", ALL_COMBINATIONS, ids=combination_id)
+def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
+    project = bake_ok(cookies, answers)
+    package = project / "src" / "my_service"
+
+    assert unrendered_places(project) == []
+    assert (package / "api" / "fanout_api.py").exists() == answers["async_sample"]
+    assert (project / "tests" / "test_fanout.py").exists() == answers["async_sample"]
+    assert not (project / "locks").exists()
+
+    metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    dependencies = " ".join(metadata["project"]["dependencies"])
+    assert ("gunicorn[gevent]" in dependencies) == (answers["worker_model"] == "gevent")
+    assert ("psycopg[binary]" in dependencies) == (answers["database"] == "postgresql")
+    assert ("flask[async]" in dependencies) == answers["async_sample"]
+
+    run(["uv", "lock", "--check"], project)
+    run(["uv", "sync", "--locked", "--quiet"], project)
+    run(["uv", "run", "--locked", "ruff", "check", "."], project)
+    run(["uv", "run", "--locked", "ruff", "format", "--check", "."], project)
+    config = run(
+        ["uv", "run", "--locked", "gunicorn", "--print-config"], project, APP_ENV="testing"
+    )
+    assert re.search(rf"^worker_class\s+= {answers['worker_model']}$", config, re.M), config
+    assert re.search(r"^preload_app\s+= True$", config, re.M)
+    assert re.search(r"^control_socket_disable\s+= True$", config, re.M)
+
+
+def test_the_env_file_holds_a_fresh_secret_and_is_ignored(cookies) -> None:
+    secrets = set()
+    for _ in range(2):
+        project = bake_ok(cookies, {})
+        env = dict(
+            line.split("=", 1)
+            for line in (project / ".env").read_text().splitlines()
+            if line and not line.startswith("#")
+        )
+        assert len(env["SECRET_KEY"]) >= 48
+        secrets.add(env["SECRET_KEY"])
+        assert ".env" in (project / ".gitignore").read_text().splitlines()
+    assert len(secrets) == 2
+
+
+def test_the_longest_allowed_names_still_pass_the_formatter(cookies) -> None:
+    project = bake_ok(
+        cookies,
+        {
+            "project_name": "A service with a rather long name",
+            "project_slug": "a-" + "b" * 48,
+            "package_name": "p" * 30,
+            "worker_model": "gevent",
+            "database": "postgresql",
+        },
+    )
+    run(["uv", "sync", "--locked", "--quiet"], project)
+    run(["uv", "run", "--locked", "ruff", "check", "."], project)
+    run(["uv", "run", "--locked", "ruff", "format", "--check", "."], project)
