@@ -21,9 +21,15 @@ LOCKS_DIR = "locks"
 
 def files_of_unchosen_options(answers):
     package = Path("src") / answers["package_name"]
+    tests = Path("tests")
     if not answers["async_sample"]:
         yield package / "api" / "fanout_api.py"
-        yield Path("tests") / "test_fanout.py"
+        yield tests / "test_fanout.py"
+        yield tests / "test_fanout_under_gunicorn.py"
+    if (answers["worker_model"], answers["database"]) != ("gevent", "postgresql"):
+        yield tests / "test_gevent_postgres.py"
+    if answers["worker_model"] != "gevent" or not answers["async_sample"]:
+        yield tests / "test_gevent_async.py"
 
 
 def lock_variant(answers):

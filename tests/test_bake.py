@@ -33,6 +33,11 @@ def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
     assert unrendered_places(project) == []
     assert (package / "api" / "fanout_api.py").exists() == answers["async_sample"]
     assert (project / "tests" / "test_fanout.py").exists() == answers["async_sample"]
+    assert (project / "tests" / "test_fanout_under_gunicorn.py").exists() == answers["async_sample"]
+    gevent_postgres = (answers["worker_model"], answers["database"]) == ("gevent", "postgresql")
+    assert (project / "tests" / "test_gevent_postgres.py").exists() == gevent_postgres
+    gevent_async = answers["worker_model"] == "gevent" and answers["async_sample"]
+    assert (project / "tests" / "test_gevent_async.py").exists() == gevent_async
     assert not (project / "locks").exists()
 
     metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))

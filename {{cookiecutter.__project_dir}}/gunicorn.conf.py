@@ -19,19 +19,19 @@ import os  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 
-def usable_cpus() -> int:
-    """CPUs this process may use: the cgroup quota if set, else the affinity mask."""
+def usable_cpus(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
+    """CPUs this process may use: the container's CPU quota if set, else the affinity mask."""
     count = len(os.sched_getaffinity(0))
     quota_files = (
-        ("/sys/fs/cgroup/cpu.max", None),  # cgroup v2: "<quota> <period>" or "max <period>"
-        ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us"),
+        (cgroup / "cpu.max", None),  # cgroup v2: "<quota> <period>" or "max <period>"
+        (cgroup / "cpu" / "cpu.cfs_quota_us", cgroup / "cpu" / "cpu.cfs_period_us"),  # v1
     )
     for quota_path, period_path in quota_files:
         try:
             if period_path is None:
-                quota, period = Path(quota_path).read_text().split()[:2]
+                quota, period = quota_path.read_text().split()[:2]
             else:
-                quota, period = Path(quota_path).read_text(), Path(period_path).read_text()
+                quota, period = quota_path.read_text(), period_path.read_text()
             if quota.strip() not in ("max", "-1"):
                 count = min(count, max(1, math.ceil(int(quota) / int(period))))
             break

@@ -18,6 +18,7 @@ from {{ cookiecutter.package_name }} import baked, create_app
 from {{ cookiecutter.package_name }}.database import create_tables
 from {{ cookiecutter.package_name }}.extensions import db
 
+from .live_server import LiveServer, start
 from .support import TEST_SECRET_KEY, temporary_postgres_database
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -96,3 +97,25 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 @pytest.fixture
 def client(app: Flask):
     return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def live_settings(database_url: str, redis_url: str, tmp_path_factory) -> dict:
+    """What a live server of this test module needs: tables, a key prefix, a log folder."""
+    create_tables(
+        create_app({"APP_ENV": "testing", "DATABASE_URL": database_url, "REDIS_URL": redis_url})
+    )
+    return {
+        "database_url": database_url,
+        "redis_url": redis_url,
+        "key_prefix": f"live-{uuid.uuid4().hex}:",
+        "logs": tmp_path_factory.mktemp("gunicorn-logs"),
+    }
+
+
+@pytest.fixture(scope="module")
+def server(live_settings: dict) -> Iterator[LiveServer]:
+    """The service under gunicorn, two workers, its own config. Its log must end clean."""
+    with start(live_settings, "service", TEST_TOUCH_DB_AT_LOAD="1") as live:
+        yield live
+    live.assert_clean_log()
