@@ -77,9 +77,10 @@ graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 # Keep idle client connections open a little; set above a load balancer's idle timeout.
 keepalive = env_int("GUNICORN_KEEPALIVE", 5)
 # Recycle workers now and then so slow leaks cannot grow forever; jitter avoids all
-# workers restarting at once.
-max_requests = env_int("GUNICORN_MAX_REQUESTS", 2000)
-max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+# workers restarting at once. Not too often: a fresh worker reopens its pools, and at
+# 2000 requests a busy worker was replaced every second or two in the benchmark.
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 20000)
+max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 2000)
 # Build the app once in the master and fork it: workers share its memory and a broken
 # configuration stops the start once, with one message, instead of in every worker.
 preload_app = True

@@ -30,6 +30,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build an app from the environment; `config` overrides environment values."""
     settings = load_settings({**os.environ, **(config or {})})
     app = ServiceFlask(__name__, instance_relative_config=True)
+    if settings.is_production:
+        app.debug = False  # Flask would take it from FLASK_DEBUG, even in production
     app.logger.setLevel(settings.log_level)
     app.config.update(
         SECRET_KEY=settings.secret_key,

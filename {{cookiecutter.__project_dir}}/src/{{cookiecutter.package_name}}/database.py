@@ -14,8 +14,6 @@ from . import models  # noqa: F401  (registers the tables on db.metadata)
 from .extensions import db
 from .settings import Settings
 
-SQLITE_BUSY_TIMEOUT_SECONDS = 5
-
 
 def gevent_is_active() -> bool:
     """True when gevent has replaced the threading module (the gevent worker, or the config)."""
@@ -41,7 +39,7 @@ def engine_options(url: str, settings: Settings) -> dict[str, Any]:
     if url.startswith("sqlite"):
         options["connect_args"] = {
             # sqlite3's timeout is SQLite's busy timeout: writers wait instead of failing.
-            "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+            "timeout": settings.sqlite_busy_timeout,
             "check_same_thread": False,
         }
         if gevent_is_active():

@@ -39,6 +39,7 @@ class Settings:
     db_pool_size: int
     db_max_overflow: int
     db_pool_timeout: float
+    sqlite_busy_timeout: float
     redis_max_connections: int
     redis_socket_timeout: float
     redis_pool_timeout: float
@@ -144,6 +145,7 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
         db_pool_size=_integer(env, "DB_POOL_SIZE", 5, minimum=1),
         db_max_overflow=_integer(env, "DB_MAX_OVERFLOW", 2),
         db_pool_timeout=_number(env, "DB_POOL_TIMEOUT", 5.0, minimum=0.1),
+        sqlite_busy_timeout=_number(env, "SQLITE_BUSY_TIMEOUT", 5.0, minimum=0.0),
         redis_max_connections=_integer(env, "REDIS_MAX_CONNECTIONS", 16, minimum=1),
         redis_socket_timeout=_number(env, "REDIS_SOCKET_TIMEOUT", 0.5, minimum=0.05),
         redis_pool_timeout=_number(env, "REDIS_POOL_TIMEOUT", 0.5, minimum=0.0),
