@@ -11,12 +11,12 @@ from typing import Any
 from flask import Flask
 
 from . import api
-from .async_support import ServiceFlask
 from .database import create_tables, database_url, engine_options, init_database
 from .errors import register_error_handlers
 from .health import blueprint as health_blueprint
 from .request_id import init_request_id
 from .security_headers import init_security_headers
+from .service_flask import ServiceFlask
 from .sessions import init_sessions
 from .settings import load_settings
 

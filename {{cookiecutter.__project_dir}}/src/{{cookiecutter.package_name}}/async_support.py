@@ -6,7 +6,7 @@ overlapping async requests collide ("cannot be called from a running event loop"
 single request works, so only concurrent traffic shows it. Under gevent this app instead
 runs every coroutine on one asyncio loop per worker process, in a real OS thread that
 gevent does not manage, and the calling greenlet waits for the result cooperatively.
-Without gevent, Flask's own behaviour is kept.
+Without gevent, Flask's own behaviour is kept (see service_flask.py).
 """
 
 from __future__ import annotations
@@ -17,10 +17,6 @@ import os
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
-
-from flask import Flask
-
-from .database import gevent_is_active
 
 
 class WorkerEventLoop:
@@ -72,16 +68,10 @@ class WorkerEventLoop:
         return result.get()
 
 
-class ServiceFlask(Flask):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.worker_event_loop = WorkerEventLoop()
+def gevent_async_to_sync(
+    event_loop: WorkerEventLoop, func: Callable[..., Coroutine[Any, Any, Any]]
+) -> Callable[..., Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return event_loop.run(func(*args, **kwargs))
 
-    def async_to_sync(self, func: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:
-        if not gevent_is_active():
-            return super().async_to_sync(func)
-
-        def run(*args: Any, **kwargs: Any) -> Any:
-            return self.worker_event_loop.run(func(*args, **kwargs))
-
-        return run
+    return run

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, jsonify
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -75,6 +75,7 @@ def _dependency_error(error: Exception) -> Response:
     name = failed_dependency(error)
     if name is None:
         raise error
+    current_app.logger.warning("%s unavailable: %s", name, type(error).__name__)
     return dependency_unavailable(name)
 
 
