@@ -1,0 +1,100 @@
+-- A realistic session mix. Run with as many threads as connections (-t N -c N): each thread
+-- then has one connection and plays one user with its own session, in order:
+--   login, then cycles of GET /api/session, POST /api/session/items, POST /api/counters/bench,
+--   and after 300 cycles a logout and a fresh login.
+-- State advances in response(), not request(): a request lost to a reconnect is sent again
+-- instead of being skipped, so the sequence seen by the server is the one above.
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+package.path = here .. "?.lua;" .. package.path
+local bench = require("common")
+
+-- A session holds at most 500 items (then 409); one item per cycle keeps well below that.
+-- The first script argument (after "--") overrides it, to test the logout path quickly.
+local cycles_per_session = 300
+local STEPS_PER_CYCLE = 3
+
+local cookie = nil -- "name=value" of the session cookie, nil while logged out
+local phase = "login" -- login | cycle | logout
+local cycle = 0
+local step = 1
+local items_sent = 0
+
+setup = bench.setup
+done = bench.done
+
+function init(args)
+   cycles_per_session = tonumber(args[1]) or cycles_per_session
+end
+
+local function json_post(path, body)
+   local headers = { ["Content-Type"] = "application/json" }
+   if cookie then
+      headers["Cookie"] = cookie
+   end
+   return wrk.format("POST", path, headers, body)
+end
+
+function request()
+   if phase == "login" then
+      -- No cookie: a login always starts from nothing, as a new visitor would.
+      cookie = nil
+      return json_post("/api/session/login", string.format('{"username":"bench-%d"}', thread_id))
+   elseif phase == "logout" then
+      return json_post("/api/session/logout", nil)
+   elseif step == 1 then
+      return wrk.format("GET", "/api/session", { ["Cookie"] = cookie })
+   elseif step == 2 then
+      return json_post("/api/session/items", string.format('{"item":"item-%d"}', items_sent))
+   end
+   return json_post("/api/counters/bench", nil)
+end
+
+local function header(headers, wanted)
+   for name, value in pairs(headers) do
+      if string.lower(name) == wanted then
+         return value
+      end
+   end
+   return nil
+end
+
+-- The server re-sends the cookie on most responses; an empty value means it was deleted.
+local function remember_cookie(headers)
+   local set_cookie = header(headers, "set-cookie")
+   if not set_cookie then
+      return
+   end
+   local pair = set_cookie:match("^%s*([^;]*)")
+   if pair and pair:match("^[^=]+=.+$") then
+      cookie = pair
+   else
+      cookie = nil
+   end
+end
+
+local function advance(succeeded)
+   if phase == "login" then
+      if succeeded and cookie then
+         phase, cycle, step = "cycle", 0, 1
+      end
+   elseif phase == "logout" then
+      phase = "login"
+   else
+      if step == 2 and succeeded then
+         items_sent = items_sent + 1
+      end
+      step = step + 1
+      if step > STEPS_PER_CYCLE then
+         step, cycle = 1, cycle + 1
+         if cycle >= cycles_per_session then
+            phase = "logout"
+         end
+      end
+   end
+end
+
+function response(status, headers, _body)
+   bench.count_status(status)
+   remember_cookie(headers)
+   advance(status >= 200 and status <= 299)
+end
