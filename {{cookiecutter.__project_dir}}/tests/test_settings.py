@@ -11,7 +11,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.settings import ConfigError, load_settings
 
-from .support import TEST_SECRET_KEY
+from .support import TEST_SECRET_KEY, free_port
 
 PRODUCTION = {"APP_ENV": "production", "SECRET_KEY": TEST_SECRET_KEY, "REDIS_URL": "redis://x"}
 PRODUCTION["DATABASE_URL"] = "postgresql://db/service"
@@ -70,3 +70,22 @@ def test_gunicorns_entry_point_stops_with_one_line_naming_the_variable(tmp_path:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "SECRET_KEY" in lines[0]
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "REDIS_URL"])
+def test_gunicorn_refuses_to_start_with_one_line(missing: str, redis_url: str) -> None:
+    env = {key: value for key, value in os.environ.items() if key not in PRODUCTION}
+    env.update(SECRET_KEY=TEST_SECRET_KEY, REDIS_URL=redis_url, DATABASE_URL="postgresql://x/y")
+    env["GUNICORN_BIND"] = f"127.0.0.1:{free_port()}"
+    del env[missing]
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("gunicorn"))],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    output = (result.stdout + result.stderr).strip().splitlines()
+    assert output == [output[0]] and missing in output[0], output
