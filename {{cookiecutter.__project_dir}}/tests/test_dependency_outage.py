@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
+from flask import current_app, session
+from redis import Redis
 
 from {{ cookiecutter.package_name }} import create_app
 
@@ -60,3 +63,30 @@ def test_counters_answer_503_when_the_database_is_gone(redis_url: str) -> None:
         started = time.monotonic()
         assert_fast_503(method("/api/counters/any"), started, "database")
     assert client.get("/healthz").status_code == 200
+
+
+def test_redis_lost_between_opening_and_saving_is_one_503_and_one_log_line(
+    make_app, caplog
+) -> None:
+    """Redis answers when the session is opened and is gone when it is saved: the answer is a
+    503, and the store is not asked again for the error response (which would log a
+    traceback)."""
+    app = make_app()
+    dead = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
+
+    @app.get("/test/redis-gone-before-save")
+    def redis_gone_before_save():
+        username = session.get("username")
+        current_app.session_interface.client = dead  # this test app's own interface
+        return {"username": username}
+
+    client = app.test_client()
+    client.post("/api/session/login", json={"username": "alice"})
+    with caplog.at_level(logging.INFO):
+        started = time.monotonic()
+        response = client.get("/test/redis-gone-before-save")
+    assert_fast_503(response, started, "redis")
+    assert [record for record in caplog.records if record.exc_info] == []
+    assert [record.getMessage() for record in caplog.records] == [
+        "redis unavailable: ConnectionError"
+    ]

@@ -10,11 +10,13 @@ pushed back instead (Redis EXPIRE), and its cookie is re-sent only while the key
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 from cachelib.file import FileSystemCache
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, g
 from flask.globals import request_ctx
 from flask_session.base import ServerSideSession
 from flask_session.cachelib import CacheLibSessionInterface
@@ -28,6 +30,7 @@ from werkzeug.exceptions import HTTPException
 from .settings import Settings
 
 SESSIONLESS_ATTRIBUTE = "sessionless"
+STORE_FAILED = "session_store_failed"
 
 
 def sessionless(view):
@@ -56,21 +59,30 @@ class FreshWritesOnly:
     def open_session(self, app: Flask, request: Request) -> ServerSideSession | None:
         if not route_needs_session(app):
             return None  # Flask substitutes a NullSession, which refuses writes loudly
-        return super().open_session(app, request)
+        with self._store_failure_remembered():
+            return super().open_session(app, request)
 
     def regenerate(self, session: ServerSideSession) -> None:
         # Unlike the stock method this also acts on an empty session: a login must always
         # come out with an id nobody else has seen.
         if session.sid:
-            self._delete_session(self._get_store_id(session.sid))
+            with self._store_failure_remembered():
+                self._delete_session(self._get_store_id(session.sid))
         session.sid = self._generate_sid(self.sid_length)
         session.modified = True
 
     def save_session(
         self, app: Flask, session: ServerSideSession | None, response: Response
     ) -> None:
-        if session is None:
-            return  # opening it failed (the store is down): nothing to save
+        if session is None or g.get(STORE_FAILED):
+            # The store already failed in this request, which is being answered with a 503.
+            # Flask saves the session again for that error response: asking a store that
+            # is down a second time would only fail again, and log a traceback.
+            return
+        with self._store_failure_remembered():
+            self._save(app, session, response)
+
+    def _save(self, app: Flask, session: ServerSideSession, response: Response) -> None:
         if session.modified:
             super().save_session(app, session, response)
             return
@@ -82,6 +94,14 @@ class FreshWritesOnly:
         still_exists = self._refresh_expiry(self._get_store_id(session.sid), lifetime)
         if still_exists and self.should_set_cookie(app, session):
             self._send_cookie(app, session, response)
+
+    @contextlib.contextmanager
+    def _store_failure_remembered(self) -> Iterator[None]:
+        try:
+            yield
+        except Exception:
+            g.setdefault(STORE_FAILED, True)
+            raise
 
     def _refresh_expiry(self, store_id: str, lifetime: timedelta) -> bool:
         raise NotImplementedError
