@@ -92,7 +92,11 @@ def raw_exchange(server: LiveServer, request: bytes) -> bytes:
     host, port = server.base_url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as connection:
         connection.sendall(request)
-        return connection.recv(65536)
+        # Read until the server closes: head and body may come in separate segments.
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+        return answer
 
 
 def test_a_body_over_the_limit_is_refused_before_it_is_read(server: LiveServer) -> None:
