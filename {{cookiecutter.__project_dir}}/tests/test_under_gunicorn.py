@@ -180,7 +180,10 @@ def test_without_post_fork_disposal_workers_inherit_the_masters_connection(
 def test_gunicorn_serves_its_own_app_with_no_arguments(live_settings: dict) -> None:
     with start(live_settings, "plain", app=None) as live:
         assert requests.get(live.url("/healthz"), timeout=5).json() == {"status": "ok"}
-        assert requests.get(live.url("/readyz"), timeout=5).status_code == 200
+        assert requests.get(live.url("/readyz"), timeout=5).json() == {
+            "status": "ok",
+            "checks": {"database": "ok", "redis": "ok"},
+        }
         assert requests.get(live.url("/test/db-connection"), timeout=5).status_code == 404
     live.assert_clean_log()
     assert "request_id=" in live.log()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +11,8 @@ from sqlalchemy.engine import Engine
 
 from . import models  # noqa: F401  (registers the tables on db.metadata)
 from .extensions import db
+from .gevent_state import gevent_is_active
 from .settings import Settings
-
-
-def gevent_is_active() -> bool:
-    """True when gevent has replaced the threading module (the gevent worker, or the config)."""
-    monkey = sys.modules.get("gevent.monkey")
-    return monkey is not None and monkey.is_module_patched("threading")
 
 
 def database_url(settings: Settings, instance_path: str, package: str) -> str:

@@ -8,8 +8,8 @@ from typing import Any
 from flask import Flask
 
 from .async_support import WorkerEventLoop, gevent_async_to_sync
-from .database import gevent_is_active
 from .errors import failed_dependency
+from .gevent_state import gevent_is_active
 
 
 class ServiceFlask(Flask):
