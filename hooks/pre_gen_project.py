@@ -32,9 +32,10 @@ UNSUPPORTED = ()
 # would shadow it. The standard library is checked through sys.stdlib_module_names.
 SHADOWED = frozenset(
     """
-    asgiref blinker cachelib click dotenv flask flask_session flask_sqlalchemy gevent
-    greenlet gunicorn hatchling hypothesis itsdangerous jinja2 markupsafe msgspec psycopg
-    psycopg_binary pytest redis requests ruff sqlalchemy test tests werkzeug zope
+    alembic asgiref blinker cachelib click dotenv flask flask_migrate flask_session
+    flask_sqlalchemy gevent greenlet gunicorn hatchling hypothesis itsdangerous jinja2 mako
+    markupsafe msgspec psycopg psycopg_binary pytest redis requests ruff sqlalchemy test
+    tests werkzeug zope
     """.split()
 )
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")

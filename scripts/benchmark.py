@@ -350,9 +350,10 @@ def delete_sessions(service: BakedService, prefix: str) -> None:
         print(f"warning: sessions under {prefix!r} were not deleted: {error}", file=sys.stderr)
 
 
-def create_tables(service: BakedService, env: dict[str, str]) -> None:
+def upgrade_schema(service: BakedService, env: dict[str, str]) -> None:
+    """The production schema step, through the service's own migrations."""
     run_checked(
-        [str(service.executable("flask")), "--app", service.package, "init-db"],
+        [str(service.executable("flask")), "--app", service.package, "db", "upgrade"],
         cwd=service.project,
         env=env,
     )
@@ -642,7 +643,7 @@ def benchmark_model(service: BakedService, run: Run, settings: Settings) -> Mode
     service_command = [gunicorn, "-c", str(service.gunicorn_config)]
     bare_command = [gunicorn, "-c", str(write_bare_config(service, run.bare_dir))]
     resolved = verified_settings(service, service_command, bare_command, run, settings)
-    create_tables(service, server_environment(run, settings))
+    upgrade_schema(service, server_environment(run, settings))
 
     rows = []
     with serving(service, bare_command, run, settings, bare=True) as (server, port):

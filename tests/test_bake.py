@@ -39,6 +39,8 @@ def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
     gevent_async = answers["worker_model"] == "gevent" and answers["async_sample"]
     assert (project / "tests" / "test_gevent_async.py").exists() == gevent_async
     assert not (project / "locks").exists()
+    assert (project / "migrations" / "env.py").exists()
+    assert len(list((project / "migrations" / "versions").glob("*.py"))) == 1
 
     metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     dependencies = " ".join(metadata["project"]["dependencies"])

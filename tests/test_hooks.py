@@ -32,6 +32,7 @@ def test_the_defaults_are_valid(pre_gen) -> None:
     ("field", "value"),
     [
         ("package_name", "flask"),
+        ("package_name", "flask_migrate"),
         ("package_name", "asyncio"),
         ("package_name", "lambda"),
         ("package_name", "case"),

@@ -6,19 +6,21 @@ server fails the run with a message; it is never skipped.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from redis import Redis
 
 from {{ cookiecutter.package_name }} import baked, create_app
-from {{ cookiecutter.package_name }}.database import create_tables
 from {{ cookiecutter.package_name }}.extensions import db
 
 from .live_server import LiveServer, start
+from .migration_runs import upgrade_in_process
 from .support import TEST_SECRET_KEY, temporary_postgres_database
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -39,13 +41,35 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextlib.contextmanager
+def empty_database(directory: Path) -> Iterator[str]:
+    """A database of the project's kind with nothing in it, dropped afterwards."""
     if baked.DATABASE == "postgresql":
         with temporary_postgres_database(POSTGRES_ADMIN_URL) as url:
             yield url
     else:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        yield f"sqlite:///{directory / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[str]:
+    """The run's database, built by the migrations as production builds it."""
+    with empty_database(tmp_path_factory.mktemp("db")) as url:
+        upgrade_in_process(url, redis_url)
+        yield url
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path: Path) -> Iterator[str]:
+    """A database of this test's own, without even the migrations applied."""
+    with empty_database(tmp_path) as url:
+        yield url
+
+
+def dispose_engines(app: Flask) -> None:
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 @pytest.fixture
@@ -78,15 +102,12 @@ def make_app(database_url: str, redis_url: str, key_prefix: str) -> Iterator[Cal
             **overrides,
         }
         app = create_app(config)
-        create_tables(app)
         made.append(app)
         return app
 
     yield make
     for app in made:
-        with app.app_context():
-            for engine in db.engines.values():
-                engine.dispose()
+        dispose_engines(app)
 
 
 @pytest.fixture
@@ -101,10 +122,7 @@ def client(app: Flask):
 
 @pytest.fixture(scope="module")
 def live_settings(database_url: str, redis_url: str, tmp_path_factory) -> dict:
-    """What a live server of this test module needs: tables, a key prefix, a log folder."""
-    create_tables(
-        create_app({"APP_ENV": "testing", "DATABASE_URL": database_url, "REDIS_URL": redis_url})
-    )
+    """What a live server of this test module needs: a key prefix and a log folder."""
     return {
         "database_url": database_url,
         "redis_url": redis_url,

@@ -11,10 +11,11 @@ from typing import Any
 from flask import Flask
 
 from . import api
-from .database import create_tables, database_url, engine_options, init_database
+from .database import database_url, engine_options, init_database
 from .errors import register_error_handlers
 from .health import blueprint as health_blueprint
 from .request_id import init_request_id
+from .schema import init_schema
 from .security_headers import init_security_headers
 from .service_flask import ServiceFlask
 from .sessions import init_sessions
@@ -49,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     init_database(app)
+    init_schema(app, settings)
     init_sessions(app, settings)
     init_request_id(app)
     init_security_headers(app)
@@ -56,13 +58,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_blueprint)
     for blueprint in _api_blueprints():
         app.register_blueprint(blueprint)
-
-    if settings.app_env == "development":
-        create_tables(app)  # production creates them once, before the first deploy
-
-    @app.cli.command("init-db")
-    def init_db_command() -> None:
-        """Create the tables that do not exist yet."""
-        create_tables(app)
 
     return app

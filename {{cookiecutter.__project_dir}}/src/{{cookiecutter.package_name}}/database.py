@@ -65,11 +65,6 @@ def init_database(app: Flask) -> None:
             event.listen(engine, "connect", _sqlite_pragmas)
 
 
-def create_tables(app: Flask) -> None:
-    with app.app_context():
-        db.create_all()
-
-
 def dispose_inherited_pools(app: Flask) -> None:
     """Called in each forked worker: drop the parent's connections without closing them.
 

@@ -1,0 +1,51 @@
+"""Alembic's environment for `flask db ...`: the migrations run on the app's own engine and
+metadata, one run at a time per database ({{ cookiecutter.package_name }}/migration_lock.py)."""
+
+import logging
+
+from alembic import context
+from flask import current_app
+
+from {{ cookiecutter.package_name }}.migration_lock import migration_lock
+
+config = context.config
+# Alembic's progress lines ("Running upgrade ...") on stderr, where nothing else has set up
+# logging (the `flask db` commands). Only Alembic's own logger: the app's lines and the
+# development server's keep their own format.
+alembic_log = logging.getLogger("alembic")
+if not logging.getLogger().handlers and "progress" not in (h.name for h in alembic_log.handlers):
+    progress = logging.StreamHandler()
+    progress.set_name("progress")
+    progress.setFormatter(logging.Formatter("%(levelname)-5.5s [%(name)s] %(message)s"))
+    alembic_log.addHandler(progress)
+    alembic_log.setLevel(logging.INFO)
+
+
+def skip_empty_revision(_context, _revision, directives) -> None:
+    """`flask db migrate` with no model change writes nothing, instead of an empty file."""
+    if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+        directives[:] = []
+        logging.getLogger("alembic.env").info("No changes in schema detected.")
+
+
+def run_offline(migrate) -> None:
+    """`flask db upgrade --sql`: print the SQL instead of running it."""
+    url = migrate.db.engine.url.render_as_string(hide_password=False)
+    context.configure(url=url, target_metadata=migrate.db.metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online(migrate) -> None:
+    options = {"process_revision_directives": skip_empty_revision, **migrate.configure_args}
+    with migrate.db.engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=migrate.db.metadata, **options)
+        # Inside the transaction, and before Alembic reads the current version.
+        with context.begin_transaction(), migration_lock(connection):
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_offline(current_app.extensions["migrate"])
+else:
+    run_online(current_app.extensions["migrate"])
