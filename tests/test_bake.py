@@ -47,6 +47,8 @@ def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
     assert ("gunicorn[gevent]" in dependencies) == (answers["worker_model"] == "gevent")
     assert ("psycopg[binary]" in dependencies) == (answers["database"] == "postgresql")
     assert ("flask[async]" in dependencies) == answers["async_sample"]
+    # The post-gen hook's random .env must not stop `cruft update` from merging.
+    assert metadata["tool"]["cruft"]["skip"] == [".env"]
 
     run(["uv", "lock", "--check"], project)
     run(["uv", "sync", "--locked", "--quiet"], project)
