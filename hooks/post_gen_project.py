@@ -46,15 +46,22 @@ def install_lock(project, answers):
     shutil.rmtree(project / LOCKS_DIR, ignore_errors=True)
 
 
-def write_env(project):
-    secret = secrets.token_urlsafe(48)
-    (project / ".env").write_text(
-        "# Local development settings; git-ignored. Production sets real values.\n"
-        f"SECRET_KEY={secret}\n"
-        "# REDIS_URL=redis://127.0.0.1:6379/0\n"
-        "# DATABASE_URL=postgresql+psycopg://user@127.0.0.1:5432/dbname\n",
-        encoding="utf-8",
-    )
+def write_env(project, answers):
+    """Local secrets, git-ignored; `flask` and `docker compose` both read this file."""
+    lines = [
+        "# Local settings and secrets; git-ignored. Production sets real values.",
+        f"SECRET_KEY={secrets.token_urlsafe(48)}",
+    ]
+    if answers["database"] == "postgresql":
+        lines += [
+            "# The password of compose.yaml's PostgreSQL.",
+            f"POSTGRES_PASSWORD={secrets.token_urlsafe(24)}",
+        ]
+    lines += [
+        "# REDIS_URL=redis://127.0.0.1:6379/0",
+        "# DATABASE_URL=postgresql+psycopg://user@127.0.0.1:5432/dbname",
+    ]
+    (project / ".env").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def main(project):
@@ -62,7 +69,7 @@ def main(project):
     for relative in files_of_unchosen_options(answers):
         (project / relative).unlink()
     install_lock(project, answers)
-    write_env(project)
+    write_env(project, answers)
     return 0
 
 

@@ -128,7 +128,7 @@ def test_post_gen_installs_the_lock_and_writes_the_env(post_gen, tmp_path: Path)
     (tmp_path / "locks" / name).write_text("lock", encoding="utf-8")
     (tmp_path / "locks" / "other.lock").write_text("other", encoding="utf-8")
     post_gen.install_lock(tmp_path, default_answers())
-    post_gen.write_env(tmp_path)
+    post_gen.write_env(tmp_path, default_answers())
     assert (tmp_path / "uv.lock").read_text() == "lock"
     assert not (tmp_path / "locks").exists()
     assert "SECRET_KEY=" in (tmp_path / ".env").read_text()
