@@ -37,6 +37,7 @@ def step_environment(step: dict) -> Iterator[dict[str, str]]:
         yield env
 
 
+@pytest.mark.generated_suite
 @pytest.mark.parametrize("answers", SUITE_COMBINATIONS, ids=combination_id)
 def test_the_generated_ci_passes(cookies, answers: dict) -> None:
     project = bake_ok(cookies, answers)

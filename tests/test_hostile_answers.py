@@ -82,6 +82,7 @@ def test_a_template_syntax_answer_fails_before_anything_is_written(tmp_path, ans
     assert not output.exists() or list(output.iterdir()) == []
 
 
+@pytest.mark.generated_suite
 def test_a_project_named_with_every_hazard_passes_its_own_suite(cookies) -> None:
     hazards = 'Ünïcödé "Orders" {API} \\ 🚀 O\'Brien'
     project = bake_ok(
