@@ -1,4 +1,4 @@
-"""The app class: Flask with the two behaviours a threaded, greenlet-served service needs."""
+"""The app class: Flask with the behaviours a threaded, greenlet-served service needs."""
 
 from __future__ import annotations
 
@@ -6,16 +6,31 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from flask import Flask
+from flask.ctx import RequestContext
 
 from .async_support import WorkerEventLoop, gevent_async_to_sync
 from .errors import failed_dependency
 from .gevent_state import gevent_is_active
 
 
+class RequestMatchedOnce(RequestContext):
+    """The session interface needs the route before Flask would match it (a @sessionless
+    view never touches the store), so it matches first, and Flask's own match is skipped:
+    the URL map is searched once per request. (No URL converter here reads the session,
+    which Flask's later match would have allowed.)"""
+
+    def match_request(self) -> None:
+        if self.request.url_rule is None and self.request.routing_exception is None:
+            super().match_request()
+
+
 class ServiceFlask(Flask):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.worker_event_loop = WorkerEventLoop()
+
+    def request_context(self, environ: dict) -> RequestContext:
+        return RequestMatchedOnce(self, environ)
 
     def async_to_sync(self, func: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:
         if gevent_is_active():

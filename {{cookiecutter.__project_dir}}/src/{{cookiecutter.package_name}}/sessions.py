@@ -25,7 +25,6 @@ from redis import BlockingConnectionPool, Redis
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
-from werkzeug.exceptions import HTTPException
 
 from .settings import Settings
 
@@ -40,14 +39,13 @@ def sessionless(view):
 
 
 def route_needs_session(app: Flask) -> bool:
-    # The adapter Flask built for this request; it is None when the host was refused, and
-    # that request is answered with a 400 without a session.
-    adapter = request_ctx.url_adapter
-    if adapter is None:
+    # Flask's adapter for this request is None when the host was refused, and that request
+    # is answered with a 400 without a session.
+    if request_ctx.url_adapter is None:
         return False
-    try:
-        rule, _ = adapter.match(return_rule=True)
-    except HTTPException:
+    request_ctx.match_request()  # once: the app's request context skips its own match later
+    rule = request_ctx.request.url_rule
+    if rule is None:
         return False  # 404, 405 and redirects are answered without a session
     view = app.view_functions.get(rule.endpoint)
     return not getattr(view, SESSIONLESS_ATTRIBUTE, False)
