@@ -34,8 +34,8 @@ SHADOWED = frozenset(
     """
     alembic asgiref blinker cachelib click dotenv flask flask_migrate flask_session
     flask_sqlalchemy gevent greenlet gunicorn hatchling hypothesis itsdangerous jinja2 mako
-    markupsafe msgspec psycopg psycopg_binary pytest redis requests ruff sqlalchemy test
-    tests werkzeug zope
+    markupsafe msgspec prometheus_client psycopg psycopg_binary pytest pythonjsonlogger redis
+    requests ruff sqlalchemy test tests werkzeug zope
     """.split()
 )
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")

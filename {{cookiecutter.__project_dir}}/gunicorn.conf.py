@@ -5,6 +5,7 @@ this process may actually use (container quota and affinity), not the host's cou
 """
 
 WORKER_MODEL = "{{ cookiecutter.worker_model }}"
+SERVICE = "{{ cookiecutter.project_slug }}"
 
 if WORKER_MODEL == "gevent":
     # Patch before anything imports socket or psycopg, that is, before the app is preloaded
@@ -14,8 +15,11 @@ if WORKER_MODEL == "gevent":
 
     monkey.patch_all()
 
+import atexit  # noqa: E402
 import math  # noqa: E402
 import os  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 
@@ -65,6 +69,35 @@ os.environ.setdefault("APP_ENV", "production")
 os.environ.setdefault("DB_POOL_SIZE", str(min(requests_per_worker, 10)))
 os.environ.setdefault("REDIS_MAX_CONNECTIONS", str(min(requests_per_worker, 50)))
 
+
+# --- Metrics: one directory that every worker writes and every scrape sums -----------------
+# Nothing of the service is imported here (gunicorn loads it later, by name), so nothing
+# imports prometheus_client before this directory is in the environment.
+def own_metrics_directory() -> str:
+    """This server's own: counts start from zero at each start, and two servers on one host
+    never mix. An explicit PROMETHEUS_MULTIPROC_DIR is emptied; else a fresh directory on the
+    RAM disk is made, and removed when the master exits."""
+    explicit = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if explicit:
+        Path(explicit).mkdir(parents=True, exist_ok=True)
+        for leftover in Path(explicit).iterdir():
+            leftover.unlink()
+        return explicit
+    base = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()  # noqa: S108
+    made = tempfile.mkdtemp(prefix=f"{SERVICE}-metrics-", dir=base)
+    master = os.getpid()
+    # Workers inherit atexit handlers when forked: only the master removes the directory.
+    atexit.register(lambda: os.getpid() == master and shutil.rmtree(made, ignore_errors=True))
+    return made
+
+
+# prometheus_client decides when first imported whether it keeps values in memory or in this
+# directory. A configuration reload (SIGHUP) reads this file again in the same master, which
+# keeps its directory.
+if os.environ.get("METRICS_DIRECTORY_OWNER") != str(os.getpid()):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_metrics_directory()
+    os.environ["METRICS_DIRECTORY_OWNER"] = str(os.getpid())
+
 # --- Serving -----------------------------------------------------------------------------
 wsgi_app = "{{ cookiecutter.package_name }}.wsgi:app"
 # All interfaces by default: the service runs in a container or behind a proxy.
@@ -94,11 +127,21 @@ control_socket_disable = "GUNICORN_CONTROL_SOCKET" not in os.environ
 if not control_socket_disable:
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 
-# --- Logs (stdout, with the request id of each line) ---------------------------------------
+# --- Logs: gunicorn's, the app's and the libraries', one format, stdout (log_config.py) -----
+logger_class = "{{ cookiecutter.package_name }}.gunicorn_integration.ServiceLogger"
 accesslog = "-"
-errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Used by LOG_FORMAT=text only; JSON access lines are built from the request's fields.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
+
+
+def on_starting(server):
+    """Requests gunicorn refuses itself get the service's JSON error, not an HTML page."""
+    import gunicorn.util
+
+    from {{ cookiecutter.package_name }}.gunicorn_integration import write_json_error
+
+    gunicorn.util.write_error = write_json_error
 
 
 def post_fork(server, worker):
@@ -106,3 +149,10 @@ def post_fork(server, worker):
     from {{ cookiecutter.package_name }}.database import dispose_inherited_pools
 
     dispose_inherited_pools(worker.app.wsgi())
+
+
+def child_exit(server, worker):
+    """A dead worker's live gauges leave the sums; its counters stay in them, as they should."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

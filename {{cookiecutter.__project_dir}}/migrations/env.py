@@ -8,17 +8,8 @@ from flask import current_app
 
 from {{ cookiecutter.package_name }}.migration_lock import migration_lock
 
+# No logging set-up here: the service's own (log_config.py) carries Alembic's lines too.
 config = context.config
-# Alembic's progress lines ("Running upgrade ...") on stderr, where nothing else has set up
-# logging (the `flask db` commands). Only Alembic's own logger: the app's lines and the
-# development server's keep their own format.
-alembic_log = logging.getLogger("alembic")
-if not logging.getLogger().handlers and "progress" not in (h.name for h in alembic_log.handlers):
-    progress = logging.StreamHandler()
-    progress.set_name("progress")
-    progress.setFormatter(logging.Formatter("%(levelname)-5.5s [%(name)s] %(message)s"))
-    alembic_log.addHandler(progress)
-    alembic_log.setLevel(logging.INFO)
 
 
 def skip_empty_revision(_context, _revision, directives) -> None:

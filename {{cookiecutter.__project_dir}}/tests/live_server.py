@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -22,7 +22,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PROJECT_CONFIG = PROJECT_ROOT / "gunicorn.conf.py"
 # The service plus the routes only tests use (tests/instrumented_app.py).
 INSTRUMENTED_APP = "tests.instrumented_app:app"
-SERVER_ERROR_LINE = re.compile(r'" 5\d\d ')
 
 
 @dataclass
@@ -41,11 +40,24 @@ class LiveServer:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in children.read_text().split()]
 
+    def records(self) -> list[dict]:
+        """Every line of the log as the JSON object it must be (LOG_FORMAT=json)."""
+        records = []
+        for number, line in enumerate(self.log().splitlines(), 1):
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                raise AssertionError(f"line {number} is not JSON: {line!r}") from None
+        return records
+
+    def access_records(self) -> list[dict]:
+        return [record for record in self.records() if record["logger"] == "gunicorn.access"]
+
     def assert_clean_log(self) -> None:
-        """No traceback and no 5xx in the access log: what a healthy run looks like."""
-        log = self.log()
-        assert "Traceback" not in log, log
-        assert not SERVER_ERROR_LINE.search(log), log
+        """Every line JSON, no exception and no 5xx answer: what a healthy run looks like."""
+        records = self.records()
+        assert [record for record in records if "exception" in record] == [], self.log()
+        assert [r for r in self.access_records() if r["status"] >= 500] == [], self.log()
 
 
 def broken_config(tmp_path: Path, hooks: tuple[str, ...] = (), lines: tuple[str, ...] = ()) -> Path:

@@ -1,4 +1,5 @@
-"""Runs `flask db ...` the way a deploy does: a process of its own, production settings.
+"""Runs `flask db ...` the way a deploy does: a process of its own, production settings
+(forked from a process that has imported the service: tests/flask_commands.py).
 
 Also the pieces of the concurrent-upgrade test: a copy of migrations/ whose env.py starts
 every run at the same moment and widens the gap between reading the current version and
@@ -23,11 +24,12 @@ from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.extensions import db
 from {{ cookiecutter.package_name }}.schema import upgrade_to_head
 
+from .flask_commands import FlaskCommand, run_flask
 from .support import TEST_SECRET_KEY
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS = PROJECT_ROOT / "migrations"
-FLASK = str(Path(sys.executable).with_name("flask"))
+FLASK = str(Path(sys.executable).with_name("flask"))  # the real executable, for `flask run`
 PACKAGE = "{{ cookiecutter.package_name }}"
 # The app with a model change no migration describes yet (tests/schema_drift.py).
 DRIFTED_APP = "tests.schema_drift"
@@ -54,11 +56,11 @@ def environment(database_url: str, redis_url: str, **extra: str) -> dict[str, st
     }
 
 
-def flask_db_command(
+def flask_db_arguments(
     subcommand: str, *args: str, app: str = PACKAGE, directory: Path | None = None
 ) -> list[str]:
     options = ["--directory", str(directory)] if directory else []
-    return [FLASK, "--app", app, "db", subcommand, *options, *args]
+    return ["--app", app, "db", subcommand, *options, *args]
 
 
 def flask_db(
@@ -68,14 +70,8 @@ def flask_db(
     app: str = PACKAGE,
     directory: Path | None = None,
 ) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        flask_db_command(*args, app=app, directory=directory),
-        cwd=PROJECT_ROOT,
-        env=environment(database_url, redis_url),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    arguments = flask_db_arguments(*args, app=app, directory=directory)
+    return run_flask(arguments, environment(database_url, redis_url))
 
 
 def upgrade_in_process(database_url: str, redis_url: str) -> None:
@@ -95,22 +91,9 @@ def upgrade_at_once(
     env = environment(
         database_url, redis_url, TEST_BARRIER_DIR=str(barrier), TEST_BARRIER_RUNS=str(runs)
     )
-    processes = [
-        subprocess.Popen(
-            flask_db_command("upgrade", directory=directory),
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(runs)
-    ]
-    results = []
-    for process in processes:
-        out, err = process.communicate(timeout=180)
-        results.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
-    return results
+    arguments = flask_db_arguments("upgrade", directory=directory)
+    commands = [FlaskCommand(arguments, env) for _ in range(runs)]
+    return [command.finish() for command in commands]
 
 
 def versions(database_url: str) -> list[str]:

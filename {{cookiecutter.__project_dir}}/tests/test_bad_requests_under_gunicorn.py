@@ -124,24 +124,51 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(server: LiveServer) 
     assert json.loads(body)["error"]["code"] == "request_entity_too_large"
 
 
+NOT_HTTP = [
+    # (name, raw request, the status gunicorn chooses)
+    ("control character in a header",
+     b"GET /api/request HTTP/1.1\r\nHost: x\r\nX-Request-ID: bad\x01id\r\n\r\n", 400),
+    ("oversized header",
+     b"GET /api/request HTTP/1.1\r\nHost: x\r\nX-Request-ID: " + b"a" * 9000 + b"\r\n\r\n", 431),
+    ("too many headers",
+     b"GET /api/request HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % n for n in range(120))
+     + b"\r\n", 431),
+    ("request line too long", b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+    ("garbage request line", b"NOT HTTP AT ALL\r\n\r\n", 400),
+    ("invalid method", b"G<T /api/request HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    ("unknown HTTP version", b"GET /api/request HTTP/7.1\r\nHost: x\r\n\r\n", 400),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
-    "request_bytes",
-    [
-        b"GET /api/request HTTP/1.1\r\nHost: x\r\nX-Request-ID: bad\x01id\r\n\r\n",
-        b"GET /api/request HTTP/1.1\r\nHost: x\r\nX-Request-ID: " + b"a" * 9000 + b"\r\n\r\n",
-        b"NOT HTTP AT ALL\r\n\r\n",
-    ],
-    ids=["control character in a header", "oversized header", "garbage request line"],
+    ("request_bytes", "status"),
+    [case[1:] for case in NOT_HTTP],
+    ids=[case[0] for case in NOT_HTTP],
 )
-def test_requests_that_are_not_valid_http_are_refused_before_the_app(
-    server: LiveServer, request_bytes: bytes
+def test_requests_that_are_not_valid_http_get_the_same_json_error(
+    server: LiveServer, request_bytes: bytes, status: int
 ) -> None:
-    """gunicorn answers these itself (with its own small HTML page): the app never sees them,
-    and nothing is echoed back."""
+    """gunicorn refuses these before the app sees them; the answer is still the service's
+    JSON error, with gunicorn's status, the security headers and nothing echoed back, and
+    gunicorn logs one line saying why."""
+    refusals_before = refusals_logged(server)
     answer = raw_exchange(server, request_bytes)
-    status = int(answer.split(b" ", 2)[1])
-    assert 400 <= status < 500
-    assert b"bad\x01id" not in answer
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split(b" ", 2)[1] == str(status).encode(), head
+    assert b"\r\nContent-Type: application/json\r\n" in head
+    assert b"\r\nX-Content-Type-Options: nosniff\r\n" in head
+    error = json.loads(body)["error"]
+    reason = head.split(b"\r\n", 1)[0].split(b" ", 2)[2].decode()
+    assert error == {"code": reason.lower().replace(" ", "_"), "message": reason}
+    assert b"<html" not in answer and b"bad\x01id" not in answer
+    assert refusals_logged(server) == refusals_before + 1
+
+
+def refusals_logged(server: LiveServer) -> int:
+    return sum(
+        record["logger"] == "gunicorn.error" and record["message"].startswith("Invalid request")
+        for record in server.records()
+    )
 
 
 @pytest.mark.parametrize(

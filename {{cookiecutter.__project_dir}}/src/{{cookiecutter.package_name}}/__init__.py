@@ -14,6 +14,8 @@ from . import api
 from .database import database_url, engine_options, init_database
 from .errors import register_error_handlers
 from .health import blueprint as health_blueprint
+from .log_config import init_logging
+from .metrics import init_metrics
 from .request_id import init_request_id
 from .schema import init_schema
 from .security_headers import init_security_headers
@@ -33,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = ServiceFlask(__name__, instance_relative_config=True)
     if settings.is_production:
         app.debug = False  # Flask would take it from FLASK_DEBUG, even in production
-    app.logger.setLevel(settings.log_level)
+    init_logging(app, settings)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         TESTING=settings.app_env == "testing",
@@ -56,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_security_headers(app)
     register_error_handlers(app)
     app.register_blueprint(health_blueprint)
+    init_metrics(app)
     for blueprint in _api_blueprints():
         app.register_blueprint(blueprint)
 

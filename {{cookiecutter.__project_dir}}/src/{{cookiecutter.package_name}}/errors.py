@@ -26,8 +26,18 @@ class APIError(Exception):
         self.message = message
 
 
+def error_document(code: str, message: str) -> dict:
+    """The body of every error the service sends, whoever sends it."""
+    return {"error": {"code": code, "message": message}}
+
+
+def error_code(name: str) -> str:
+    """An HTTP reason phrase as an error code: "URI Too Long" is "uri_too_long"."""
+    return name.lower().replace(" ", "_")
+
+
 def error_response(status: int, code: str, message: str) -> Response:
-    response = jsonify(error={"code": code, "message": message})
+    response = jsonify(error_document(code, message))
     response.status_code = status
     return response
 
@@ -52,7 +62,7 @@ def _api_error(error: APIError) -> Response:
 
 
 def _http_error(error: HTTPException) -> Response:
-    code = (error.name or "error").lower().replace(" ", "_")
+    code = error_code(error.name or "error")
     response = error_response(error.code or 500, code, error.description or error.name)
     for header, value in error.get_headers():
         if header.lower() not in ("content-type", "content-length"):

@@ -10,12 +10,16 @@ import dataclasses
 import os
 import re
 from collections.abc import Mapping
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
 from . import baked
 
 ENVIRONMENTS = ("development", "production", "testing")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("json", "text")
+# Who may read /metrics by default: loopback and private ranges, never the internet.
+PRIVATE_NETWORKS = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 MIN_SECRET_KEY_LENGTH = 32
 _POSTGRES_SCHEMES = re.compile(r"^(postgres|postgresql)(\+psycopg2)?://")
 
@@ -36,6 +40,8 @@ class Settings:
     max_content_length: int
     trusted_hosts: tuple[str, ...]
     log_level: str
+    log_format: str
+    metrics_allowed_networks: tuple[IPv4Network | IPv6Network, ...]
     db_pool_size: int
     db_max_overflow: int
     db_pool_timeout: float
@@ -101,6 +107,31 @@ def _log_level(env: Mapping[str, Any]) -> str:
     return level
 
 
+def _log_format(env: Mapping[str, Any], production: bool) -> str:
+    value = (_text(env, "LOG_FORMAT") or ("json" if production else "text")).lower()
+    if value not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {value!r}")
+    return value
+
+
+def log_settings(env: Mapping[str, Any]) -> tuple[str, str]:
+    """LOG_FORMAT and LOG_LEVEL alone: what gunicorn's logger needs, before the app is built."""
+    production = (_text(env, "APP_ENV", "development") or "development") == "production"
+    return _log_format(env, production), _log_level(env)
+
+
+def _networks(env: Mapping[str, Any], name: str, default: str) -> tuple:
+    raw = _text(env, name, default) or ""
+    try:
+        return tuple(
+            ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip()
+        )
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be comma-separated networks (10.0.0.0/8), got {raw!r}"
+        ) from None
+
+
 def normalise_database_url(url: str) -> str:
     """Name the psycopg 3 driver explicitly: SQLAlchemy would otherwise pick psycopg2."""
     if url.startswith("sqlite") and (":memory:" in url or url.rstrip("/") == "sqlite:"):
@@ -142,6 +173,8 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
             host.strip() for host in (_text(env, "TRUSTED_HOSTS") or "").split(",") if host.strip()
         ),
         log_level=_log_level(env),
+        log_format=_log_format(env, production),
+        metrics_allowed_networks=_networks(env, "METRICS_ALLOWED_NETWORKS", PRIVATE_NETWORKS),
         db_pool_size=_integer(env, "DB_POOL_SIZE", 5, minimum=1),
         db_max_overflow=_integer(env, "DB_MAX_OVERFLOW", 2),
         db_pool_timeout=_number(env, "DB_POOL_TIMEOUT", 5.0, minimum=0.1),
