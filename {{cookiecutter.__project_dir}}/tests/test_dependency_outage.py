@@ -39,8 +39,10 @@ def without_redis(make_app):
 def test_session_routes_answer_503_when_redis_is_gone(without_redis, method, path, body) -> None:
     without_redis.set_cookie(SESSION_COOKIE, "an-existing-session")
     started = time.monotonic()
-    response = getattr(without_redis, method)(path, json=body)
+    response = getattr(without_redis, method)(path, json=body, headers={"X-Request-ID": "outage-1"})
     assert_fast_503(response, started, "redis")
+    # Refused while the session opened, before any before_request hook: still the caller's id.
+    assert response.headers["X-Request-ID"] == "outage-1"
 
 
 def test_routes_without_a_session_ignore_a_redis_outage(without_redis) -> None:

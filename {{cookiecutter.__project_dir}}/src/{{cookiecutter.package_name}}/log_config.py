@@ -14,9 +14,10 @@ import logging
 import logging.config
 from typing import Any
 
-from flask import Flask, g, has_request_context
+from flask import Flask, has_request_context
 from pythonjsonlogger.json import JsonFormatter
 
+from .request_id import current_request_id
 from .settings import Settings
 
 TEXT_FORMAT = (
@@ -31,7 +32,7 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if has_request_context() and not hasattr(record, "request_id"):
-            record.request_id = g.get("request_id")
+            record.request_id = current_request_id()
         return True
 
 
