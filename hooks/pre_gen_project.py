@@ -35,7 +35,7 @@ SHADOWED = frozenset(
     alembic asgiref blinker cachelib click dotenv flask flask_migrate flask_session
     flask_sqlalchemy gevent greenlet gunicorn hatchling hypothesis itsdangerous jinja2 mako
     markupsafe msgspec prometheus_client psycopg psycopg_binary pytest pythonjsonlogger redis
-    requests ruff sqlalchemy test tests werkzeug zope
+    requests ruff sqlalchemy test tests trustme werkzeug zope
     """.split()
 )
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")

@@ -33,11 +33,16 @@ def redis_server_binary() -> str:
 
 
 class RedisProcess:
-    """redis-server without persistence on 127.0.0.1:`port`; stop() and start() keep the port."""
+    """redis-server without persistence on 127.0.0.1:`port`; stop() and start() keep the port.
 
-    def __init__(self, directory: Path) -> None:
+    `arguments` come first on its command line: a config file and `--sentinel` make it a
+    sentinel, `--replicaof HOST PORT` a replica."""
+
+    def __init__(self, directory: Path, *arguments: str, name: str = "redis") -> None:
         self.binary = redis_server_binary()
         self.directory = directory
+        self.arguments = arguments
+        self.name = name
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.starts = 0
@@ -51,13 +56,14 @@ class RedisProcess:
         self.starts += 1
         command = [
             self.binary,
+            *self.arguments,
             "--port", str(self.port),
             "--bind", "127.0.0.1",
             "--save", "",
             "--appendonly", "no",
             "--dir", str(self.directory),
         ]  # fmt: skip
-        with (self.directory / f"redis-{self.starts}.log").open("wb") as log:
+        with (self.directory / f"{self.name}-{self.starts}.log").open("wb") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         self._wait_until_answering()
 
@@ -73,6 +79,13 @@ class RedisProcess:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(STOP_SECONDS)
+
+    def kill(self) -> None:
+        """Redis dies at once (SIGKILL): no shutdown, nothing written, nothing said."""
+        assert self.process is not None, "not running"
+        self.process.kill()
+        self.process.wait(STOP_SECONDS)
+        self.process = None
 
     @contextlib.contextmanager
     def paused(self) -> Iterator[None]:
@@ -105,7 +118,7 @@ class RedisProcess:
             client.close()
 
     def log(self) -> str:
-        path = self.directory / f"redis-{self.starts}.log"
+        path = self.directory / f"{self.name}-{self.starts}.log"
         return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
 

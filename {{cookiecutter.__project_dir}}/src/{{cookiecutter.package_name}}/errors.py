@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, jsonify
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import MasterDownError, ReadOnlyError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -11,9 +12,15 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 RETRY_AFTER_SECONDS = 1
 DEPENDENCY_ERRORS = (
-    ("redis", (RedisConnectionError, RedisTimeoutError)),
+    # A Redis that answers but cannot take the command now is as unavailable as one that
+    # does not answer: a replica (READONLY: a failover moved the master away from a plain
+    # URL's host), a replica cut off from its master (MASTERDOWN).
+    ("redis", (RedisConnectionError, RedisTimeoutError, ReadOnlyError, MasterDownError)),
     ("database", (OperationalError, PoolTimeoutError)),
 )
+# Redis replies of the same kind that redis-py has no class for: a master that refuses
+# writes while fewer replicas than its min-replicas-to-write keep up.
+REDIS_UNAVAILABLE_REPLIES = ("NOREPLICAS ",)
 
 
 class APIError(Exception):
@@ -48,6 +55,8 @@ def failed_dependency(error: BaseException | None) -> str | None:
             return name
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return "database"
+    if isinstance(error, ResponseError) and str(error).startswith(REDIS_UNAVAILABLE_REPLIES):
+        return "redis"
     return None
 
 
@@ -97,3 +106,4 @@ def register_error_handlers(app: Flask) -> None:
         for kind in kinds:
             app.register_error_handler(kind, _dependency_error)
     app.register_error_handler(DBAPIError, _dependency_error)
+    app.register_error_handler(ResponseError, _dependency_error)
