@@ -1,5 +1,6 @@
 """Shapes the new project to its answers: removes the files of options not chosen, installs
-the lock file for its dependency set, and writes a local .env with a fresh SECRET_KEY.
+the lock file for its dependency set and the compose file for its database, and writes a
+local .env with fresh secrets.
 
 It asks nothing and needs no network.
 """
@@ -17,6 +18,7 @@ ANSWERS_AS_JSON = {
     "async_sample": {{ cookiecutter.async_sample | tojson | tojson }},
 }
 LOCKS_DIR = "locks"
+DATABASES = ("sqlite", "postgresql")
 
 
 def files_of_unchosen_options(answers):
@@ -30,6 +32,8 @@ def files_of_unchosen_options(answers):
         yield tests / "test_gevent_postgres.py"
     if answers["worker_model"] != "gevent" or not answers["async_sample"]:
         yield tests / "test_gevent_async.py"
+    if answers["database"] != "postgresql":
+        yield Path("haproxy.cfg")  # SQLite keeps one instance: nothing to balance
 
 
 def lock_variant(answers):
@@ -44,6 +48,16 @@ def install_lock(project, answers):
     if chosen.exists():
         chosen.replace(project / "uv.lock")
     shutil.rmtree(project / LOCKS_DIR, ignore_errors=True)
+
+
+def install_compose(project, answers):
+    """One compose file per database: the stacks differ in shape, not in a line or two."""
+    for database in DATABASES:
+        variant = project / f"compose.{database}.yaml"
+        if database == answers["database"]:
+            variant.replace(project / "compose.yaml")
+        else:
+            variant.unlink()
 
 
 def write_env(project, answers):
@@ -69,6 +83,7 @@ def main(project):
     for relative in files_of_unchosen_options(answers):
         (project / relative).unlink()
     install_lock(project, answers)
+    install_compose(project, answers)
     write_env(project, answers)
     return 0
 

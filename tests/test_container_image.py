@@ -93,7 +93,9 @@ def test_the_image_builds_migrates_serves_and_stops(cookies, answers: dict) -> N
     with tempfile.TemporaryDirectory(prefix="image-") as root:
         image = emulate_build(project, Path(root))
         compose = yaml.safe_load((project / "compose.yaml").read_text(encoding="utf-8"))
-        app = compose["services"]["app"]
+        app = next(
+            service for name, service in compose["services"].items() if name.startswith("app")
+        )
         settings = {name: interpolate(str(value), dotenv(project))
                     for name, value in app["environment"].items()}  # fmt: skip
         assert settings["REDIS_URL"].startswith("redis://redis:6379/")

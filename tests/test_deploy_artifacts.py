@@ -69,40 +69,64 @@ def test_the_image_runs_gunicorn_as_pid_1_under_a_numeric_user(cookies) -> None:
     assert {".env", ".venv", "instance", "src/instance", "**/__pycache__"} <= set(ignored)
 
 
+def instances(services: dict) -> dict[str, dict]:
+    """The services that run the app itself (gunicorn): app, or app-1 and app-2."""
+    return {name: service for name, service in services.items() if name.startswith("app")}
+
+
+def seconds(duration: str) -> int:
+    return int(duration.removesuffix("s"))
+
+
 @pytest.mark.parametrize("database", DATABASES)
 def test_the_compose_stack_starts_in_a_safe_order(cookies, database: str) -> None:
     project = bake_ok(cookies, {"database": database})
     compose = yaml.safe_load((project / "compose.yaml").read_text(encoding="utf-8"))
     services = compose["services"]
-    app, migrate = services["app"], services["migrate"]
+    migrate, apps = services["migrate"], instances(services)
     dependencies = ["redis", "postgres"] if database == "postgresql" else ["redis"]
-    assert set(services) == {"app", "migrate", *dependencies}
-
-    for name in ("app", *dependencies):
-        assert services[name]["healthcheck"]["test"][0] == "CMD", name
-        assert services[name]["restart"] == "unless-stopped", name
     stages = parse((project / "Dockerfile").read_text(encoding="utf-8"))
     [image_check] = stage(stages, "runtime").of("HEALTHCHECK")
-    assert app["healthcheck"]["test"] == ["CMD", *image_check.exec_form()]
-    assert int(app["stop_grace_period"].removesuffix("s")) > GRACEFUL_TIMEOUT_SECONDS
 
-    assert app["depends_on"] == {
-        "migrate": {"condition": "service_completed_successfully"},
-        **{name: {"condition": "service_healthy"} for name in dependencies},
-    }
+    for name in (*apps, *dependencies):
+        assert services[name]["healthcheck"]["test"][0] == "CMD", name
+        assert services[name]["restart"] == "unless-stopped", name
+    for app in apps.values():
+        assert app["healthcheck"]["test"] == ["CMD", *image_check.exec_form()]
+        drain = int(app["environment"].get("GUNICORN_DRAIN_SECONDS", 0))
+        assert seconds(app["stop_grace_period"]) > drain + GRACEFUL_TIMEOUT_SECONDS
+        assert app["depends_on"] == {
+            "migrate": {"condition": "service_completed_successfully"},
+            **{name: {"condition": "service_healthy"} for name in dependencies},
+        }
+        assert migrate["image"] == app["image"] and migrate["environment"] == app["environment"]
+        assert app["environment"]["SECRET_KEY"].startswith("${SECRET_KEY:?")
+        assert app["environment"]["APP_ENV"] == "production"
     assert migrate["command"] == ["flask", "--app", "my_service", "db", "upgrade"]
     assert migrate["restart"] == "no" and migrate["healthcheck"] == {"disable": True}
-    assert migrate["image"] == app["image"] and migrate["environment"] == app["environment"]
-    assert app["environment"]["SECRET_KEY"].startswith("${SECRET_KEY:?")
-    assert app["environment"]["APP_ENV"] == "production"
 
     if database == "postgresql":
+        assert set(services) == {"app-1", "app-2", "haproxy", "migrate", *dependencies}
         assert migrate["depends_on"] == {"postgres": {"condition": "service_healthy"}}
-        assert "${POSTGRES_PASSWORD:?" in app["environment"]["DATABASE_URL"]
+        assert "${POSTGRES_PASSWORD:?" in apps["app-1"]["environment"]["DATABASE_URL"]
+        # Two instances behind haproxy, which starts once both are healthy and forwards
+        # to each on the port the image exposes; they believe that one proxy.
+        balancer = services["haproxy"]
+        assert balancer["depends_on"] == {name: {"condition": "service_healthy"} for name in apps}
+        addresses = {
+            balancer["environment"]["APP1_ADDRESS"],
+            balancer["environment"]["APP2_ADDRESS"],
+        }
+        assert addresses == {f"{name}:8000" for name in apps}
+        assert all(app["environment"]["TRUSTED_PROXY_HOPS"] == "1" for app in apps.values())
+        assert "ports" not in apps["app-1"] and balancer["ports"] == ["${PORT:-8000}:8080"]
     else:
         # One replica on one volume, shared with the migration, holding the database file.
+        [app] = apps.values()
+        assert set(services) == {"app", "migrate", *dependencies}
         assert app["deploy"]["replicas"] == 1
         database_dir = str(
             Path(app["environment"]["DATABASE_URL"].removeprefix("sqlite:///")).parent
         )
         assert app["volumes"] == migrate["volumes"] == [f"data:{database_dir}"]
+        assert not (project / "haproxy.cfg").exists()

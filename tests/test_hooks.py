@@ -132,3 +132,12 @@ def test_post_gen_installs_the_lock_and_writes_the_env(post_gen, tmp_path: Path)
     assert (tmp_path / "uv.lock").read_text() == "lock"
     assert not (tmp_path / "locks").exists()
     assert "SECRET_KEY=" in (tmp_path / ".env").read_text()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_post_gen_installs_the_compose_file_of_the_database(post_gen, tmp_path, database) -> None:
+    for variant in ("sqlite", "postgresql"):
+        (tmp_path / f"compose.{variant}.yaml").write_text(variant, encoding="utf-8")
+    post_gen.install_compose(tmp_path, {**default_answers(), "database": database})
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["compose.yaml"]
+    assert (tmp_path / "compose.yaml").read_text() == database

@@ -20,6 +20,7 @@ import math  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
 import tempfile  # noqa: E402
+import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 
@@ -70,11 +71,11 @@ os.environ.setdefault("DB_POOL_SIZE", str(min(requests_per_worker, 10)))
 os.environ.setdefault("REDIS_MAX_CONNECTIONS", str(min(requests_per_worker, 50)))
 
 
-# --- Metrics: one directory that every worker writes and every scrape sums -----------------
+# --- This server's own directory: the workers' metrics files and the draining flag ---------
 # Nothing of the service is imported here (gunicorn loads it later, by name), so nothing
 # imports prometheus_client before this directory is in the environment.
-def own_metrics_directory() -> str:
-    """This server's own: counts start from zero at each start, and two servers on one host
+def own_runtime_directory() -> str:
+    """This server's own: metrics start from zero at each start, and two servers on one host
     never mix. An explicit PROMETHEUS_MULTIPROC_DIR is emptied; else a fresh directory on the
     RAM disk is made, and removed when the master exits."""
     explicit = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
@@ -84,7 +85,7 @@ def own_metrics_directory() -> str:
             leftover.unlink()
         return explicit
     base = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()  # noqa: S108
-    made = tempfile.mkdtemp(prefix=f"{SERVICE}-metrics-", dir=base)
+    made = tempfile.mkdtemp(prefix=f"{SERVICE}-", dir=base)
     master = os.getpid()
     # Workers inherit atexit handlers when forked: only the master removes the directory.
     atexit.register(lambda: os.getpid() == master and shutil.rmtree(made, ignore_errors=True))
@@ -94,9 +95,11 @@ def own_metrics_directory() -> str:
 # prometheus_client decides when first imported whether it keeps values in memory or in this
 # directory. A configuration reload (SIGHUP) reads this file again in the same master, which
 # keeps its directory.
-if os.environ.get("METRICS_DIRECTORY_OWNER") != str(os.getpid()):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_metrics_directory()
-    os.environ["METRICS_DIRECTORY_OWNER"] = str(os.getpid())
+if os.environ.get("RUNTIME_DIRECTORY_OWNER") != str(os.getpid()):
+    runtime_directory = own_runtime_directory()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = runtime_directory
+    os.environ["DRAIN_FLAG_FILE"] = os.path.join(runtime_directory, "draining")
+    os.environ["RUNTIME_DIRECTORY_OWNER"] = str(os.getpid())
 
 # --- Serving -----------------------------------------------------------------------------
 wsgi_app = "{{ cookiecutter.package_name }}.wsgi:app"
@@ -117,8 +120,12 @@ max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 2000)
 # Build the app once in the master and fork it: workers share its memory and a broken
 # configuration stops the start once, with one message, instead of in every worker.
 preload_app = True
-# Trust X-Forwarded-* only from the proxies named here.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# gunicorn's own trust in X-Forwarded-Proto: off, so that a client cannot claim https.
+# Behind proxies the app reads the forwarded headers, as far as TRUSTED_PROXY_HOPS allows.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
+# SIGTERM first reports not-ready this long while still serving (see when_ready), so that
+# a load balancer's health checks take the server out before it stops accepting.
+drain_seconds = env_int("GUNICORN_DRAIN_SECONDS", 0)
 # Heartbeat files on a RAM disk: a disk-backed /tmp can stall workers under I/O load.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 (not a temp file)
 # The control socket defaults to one path per user; two services run by one user would
@@ -142,6 +149,24 @@ def on_starting(server):
     from {{ cookiecutter.package_name }}.gunicorn_integration import write_json_error
 
     gunicorn.util.write_error = write_json_error
+
+
+def when_ready(server):
+    """With GUNICORN_DRAIN_SECONDS, SIGTERM raises the draining flag (/readyz answers 503),
+    keeps serving that long, then stops gracefully as usual. The master's own signal handler
+    is replaced (gunicorn has no setting for it); it sleeps in the master's loop, which a
+    drain of a few seconds can afford."""
+    if drain_seconds <= 0:
+        return
+    stop = server.handle_term
+
+    def drain_then_stop():
+        Path(os.environ["DRAIN_FLAG_FILE"]).touch()
+        server.log.info("Draining for %s s before stopping", drain_seconds)
+        time.sleep(drain_seconds)
+        stop()
+
+    server.handle_term = drain_then_stop
 
 
 def post_fork(server, worker):

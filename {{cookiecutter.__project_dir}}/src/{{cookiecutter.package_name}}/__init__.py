@@ -16,6 +16,7 @@ from .errors import register_error_handlers
 from .health import blueprint as health_blueprint
 from .log_config import init_logging
 from .metrics import init_metrics
+from .proxies import init_proxies
 from .request_id import init_request_id
 from .schema import init_schema
 from .security_headers import init_security_headers
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     app.register_blueprint(health_blueprint)
     init_metrics(app)
+    init_proxies(app, settings)
     for blueprint in _api_blueprints():
         app.register_blueprint(blueprint)
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -48,9 +49,25 @@ def healthz():
     return {"status": "ok"}
 
 
+def _draining() -> bool:
+    """Asked to stop: gunicorn.conf.py raises this flag for GUNICORN_DRAIN_SECONDS first."""
+    flag = current_app.config["APP_SETTINGS"].drain_flag_file
+    return flag is not None and os.path.exists(flag)
+
+
+def _not_ready(status: str, code: str, message: str, **details: object) -> Response:
+    response = jsonify(status=status, **details, error={"code": code, "message": message})
+    response.status_code = 503
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 @blueprint.get("/readyz")
 @sessionless
 def readyz():
+    if _draining():
+        # Still serving, but asking for no new traffic: a load balancer takes it out.
+        return _not_ready("draining", "draining", "Stopping: finishing the requests in flight")
     checks = {
         "database": lambda engine=db.engine: _ping_database(engine),
         "redis": current_app.session_interface.ping,
@@ -59,11 +76,4 @@ def readyz():
     if all(result == "ok" for result in results.values()):
         return {"status": "ok", "checks": results}
     failing = ", ".join(name for name, result in results.items() if result != "ok")
-    response = jsonify(
-        status="unavailable",
-        checks=results,
-        error={"code": "not_ready", "message": f"Failing checks: {failing}"},
-    )
-    response.status_code = 503
-    response.headers["Retry-After"] = "1"
-    return response
+    return _not_ready("unavailable", "not_ready", f"Failing checks: {failing}", checks=results)

@@ -49,6 +49,8 @@ class Settings:
     redis_max_connections: int
     redis_socket_timeout: float
     redis_pool_timeout: float
+    trusted_proxy_hops: int
+    drain_flag_file: str | None
 
     @property
     def is_production(self) -> bool:
@@ -182,4 +184,6 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
         redis_max_connections=_integer(env, "REDIS_MAX_CONNECTIONS", 16, minimum=1),
         redis_socket_timeout=_number(env, "REDIS_SOCKET_TIMEOUT", 0.5, minimum=0.05),
         redis_pool_timeout=_number(env, "REDIS_POOL_TIMEOUT", 0.5, minimum=0.0),
+        trusted_proxy_hops=_integer(env, "TRUSTED_PROXY_HOPS", 0),
+        drain_flag_file=_text(env, "DRAIN_FLAG_FILE"),
     )
