@@ -82,8 +82,23 @@ def test_a_template_syntax_answer_fails_before_anything_is_written(tmp_path, ans
     assert not output.exists() or list(output.iterdir()) == []
 
 
+# The generated tests that read what the names become (the package, its metadata, the
+# service's slug in gunicorn.conf.py and the database's application name, the migrations'
+# package): the rest of the suite is name-blind, and runs for every combination in
+# test_generated_suites.py.
+NAME_BEARING_TESTS = [
+    "tests/test_module_state.py",
+    "tests/test_settings.py",
+    "tests/test_gunicorn_config.py",
+    "tests/test_migrations.py",
+    "tests/test_session_api.py",
+    "tests/test_metrics.py",
+    "tests/test_under_gunicorn.py",
+]
+
+
 @pytest.mark.generated_suite
-def test_a_project_named_with_every_hazard_passes_its_own_suite(cookies) -> None:
+def test_a_project_named_with_every_hazard_passes_its_linters_and_named_tests(cookies) -> None:
     hazards = 'Ünïcödé "Orders" {API} \\ 🚀 O\'Brien'
     project = bake_ok(
         cookies,
@@ -91,8 +106,14 @@ def test_a_project_named_with_every_hazard_passes_its_own_suite(cookies) -> None
     )
     assert project.name == "unicode-orders-api-o-brien"
     run(["uv", "sync", "--locked", "--quiet"], project)
-    output = run(["uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider"], project)
-    assert "passed" in output.strip().splitlines()[-1]
+    run(["uv", "run", "--locked", "ruff", "check", "."], project)
+    run(["uv", "run", "--locked", "ruff", "format", "--check", "."], project)
+    output = run(
+        ["uv", "run", "--locked", "pytest", "-q", "-p", "no:cacheprovider", *NAME_BEARING_TESTS],
+        project,
+    )
+    summary = output.strip().splitlines()[-1]
+    assert "passed" in summary and "skipped" not in summary, output
 
 
 def test_a_long_name_derives_names_within_their_limits(cookies) -> None:
