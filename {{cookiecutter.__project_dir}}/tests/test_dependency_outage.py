@@ -78,9 +78,9 @@ def test_redis_lost_between_opening_and_saving_is_one_503_and_one_log_line(
 
     @app.get("/test/redis-gone-before-save")
     def redis_gone_before_save():
-        username = session.get("username")
+        session["visits"] = session.get("visits", 0) + 1  # saving it is a write
         current_app.session_interface.client = dead  # this test app's own interface
-        return {"username": username}
+        return {"username": session["username"]}
 
     client = app.test_client()
     client.post("/api/session/login", json={"username": "alice"})

@@ -7,6 +7,8 @@ from redis import Redis
 
 from .support import SESSION_COOKIE, session_id
 
+FRESH_COOKIE = f"{SESSION_COOKIE}_fresh"
+
 
 def test_a_new_visitor_has_an_empty_session_and_no_cookie(client) -> None:
     response = client.get("/api/session")
@@ -60,17 +62,29 @@ def test_logout_deletes_the_key_and_expires_the_cookie(client, redis_client, key
     assert response.status_code == 204
     assert redis_client.exists(key_prefix + sid) == 0
     assert session_id(response) == ""  # the cookie is cleared
+    assert f"{FRESH_COOKIE}=;" in " ".join(response.headers.getlist("Set-Cookie"))
     assert client.get("/api/session").get_json() == {"username": None, "items": []}
 
 
 def test_every_session_has_a_ttl_and_a_read_extends_it(client, redis_client, key_prefix) -> None:
-    sid = session_id(client.post("/api/session/login", json={"username": "alice"}))
+    login = client.post("/api/session/login", json={"username": "alice"})
+    sid = session_id(login)
     key = key_prefix + sid
     assert 0 < redis_client.ttl(key) <= 86400
+    assert f"{FRESH_COOKIE}=1" in " ".join(login.headers.getlist("Set-Cookie"))
     redis_client.expire(key, 100)
     response = client.get("/api/session")
     assert redis_client.ttl(key) > 100
+    assert session_id(response) is None  # the cookie is young: nothing to re-send
+
+
+def test_a_read_re_sends_the_cookie_once_it_is_half_its_age(client, redis_client) -> None:
+    sid = session_id(client.post("/api/session/login", json={"username": "alice"}))
+    client.delete_cookie(FRESH_COOKIE)  # as the browser does when its max-age has passed
+    response = client.get("/api/session")
     assert session_id(response) == sid  # the cookie's expiry moves with the key's
+    assert f"{FRESH_COOKIE}=1" in " ".join(response.headers.getlist("Set-Cookie"))
+    assert session_id(client.get("/api/session")) is None
 
 
 def test_usernames_and_items_are_bounded(client) -> None:

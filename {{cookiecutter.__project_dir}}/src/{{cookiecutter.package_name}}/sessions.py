@@ -4,8 +4,16 @@ Flask-Session's stock save_session rewrites the whole session at the end of ever
 when SESSION_REFRESH_EACH_REQUEST is on (Flask's default), modified or not. A slow request
 that only read the session then writes its old copy back when it finishes: it erases a
 write made meanwhile, revives a session that was logged out, and restores an id that
-regenerate() had just retired. Here an unmodified session is never rewritten; its expiry is
-pushed back instead (Redis EXPIRE), and its cookie is re-sent only while the key still exists.
+regenerate() had just retired. Here an unmodified session is never rewritten.
+
+Round trips are part of the contract (tests/test_redis_round_trips.py): reading a session
+is one command, GETEX, which also pushes its expiry back; a write adds one SET; a route
+marked @sessionless sends none. The cookie's own expiry must move too, but re-sending it
+on every read would need a second command: whether the key still exists at the end (a
+slow read must not hand back an id that a login or logout retired meanwhile). So a second
+cookie, FRESH_COOKIE_SUFFIX, set beside the session cookie and living half as long, says
+the session cookie is young; only once it has lapsed does a read check the key (EXPIRE)
+and re-send both.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from cachelib.file import FileSystemCache
-from flask import Flask, Request, Response, g
+from flask import Flask, Request, Response, current_app, g, request
 from flask.globals import request_ctx
 from flask_session.base import ServerSideSession
 from flask_session.cachelib import CacheLibSessionInterface
@@ -27,6 +35,7 @@ from .settings import Settings
 
 SESSIONLESS_ATTRIBUTE = "sessionless"
 STORE_FAILED = "session_store_failed"
+FRESH_COOKIE_SUFFIX = "_fresh"
 
 
 def sessionless(view):
@@ -55,12 +64,15 @@ class FreshWritesOnly:
         if not route_needs_session(app):
             return None  # Flask substitutes a NullSession, which refuses writes loudly
         with self._store_failure_remembered():
-            return super().open_session(app, request)
+            session = super().open_session(app, request)
+        # Whether the store holds this id: a new visitor's generated one has nothing to delete.
+        session.stored = bool(session)
+        return session
 
     def regenerate(self, session: ServerSideSession) -> None:
         # Unlike the stock method this also acts on an empty session: a login must always
         # come out with an id nobody else has seen.
-        if session.sid:
+        if session.sid and getattr(session, "stored", True):
             with self._store_failure_remembered():
                 self._delete_session(self._get_store_id(session.sid))
         session.sid = self._generate_sid(self.sid_length)
@@ -80,15 +92,17 @@ class FreshWritesOnly:
     def _save(self, app: Flask, session: ServerSideSession, response: Response) -> None:
         if session.modified:
             super().save_session(app, session, response)
+            self._mark_cookie_fresh(app, session, response)
             return
         if session.accessed:
             response.vary.add("Cookie")
-        if not session:
+        if not session or self.get_cookie_name(app) + FRESH_COOKIE_SUFFIX in request.cookies:
             return
         lifetime = app.permanent_session_lifetime
         still_exists = self._refresh_expiry(self._get_store_id(session.sid), lifetime)
         if still_exists and self.should_set_cookie(app, session):
             self._send_cookie(app, session, response)
+            self._mark_cookie_fresh(app, session, response)
 
     @contextlib.contextmanager
     def _store_failure_remembered(self) -> Iterator[None]:
@@ -100,6 +114,23 @@ class FreshWritesOnly:
 
     def _refresh_expiry(self, store_id: str, lifetime: timedelta) -> bool:
         raise NotImplementedError
+
+    def _mark_cookie_fresh(
+        self, app: Flask, session: ServerSideSession, response: Response
+    ) -> None:
+        name = self.get_cookie_name(app) + FRESH_COOKIE_SUFFIX
+        options = {
+            "httponly": True,
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "samesite": self.get_cookie_samesite(app),
+        }
+        if not session:  # emptied: the session cookie was deleted, and so is this one
+            response.delete_cookie(name, **options)
+            return
+        half_lifetime = int(app.permanent_session_lifetime.total_seconds()) // 2
+        response.set_cookie(name, "1", max_age=half_lifetime, **options)
 
     def _send_cookie(self, app: Flask, session: ServerSideSession, response: Response) -> None:
         # The same cookie the stock save_session sets after a write; it is private there.
@@ -117,6 +148,12 @@ class FreshWritesOnly:
 
 
 class RedisSessions(FreshWritesOnly, RedisSessionInterface):
+    def _retrieve_session_data(self, store_id: str) -> dict | None:
+        # GETEX reads and pushes the expiry back in one command (Redis 6.2 or later).
+        lifetime = current_app.permanent_session_lifetime
+        data = self.client.getex(store_id, ex=int(lifetime.total_seconds()))
+        return self.serializer.decode(data) if data else None
+
     def _refresh_expiry(self, store_id: str, lifetime: timedelta) -> bool:
         # EXPIRE answers 0 when the key is gone (logout, regenerate): then nothing is sent.
         return bool(self.client.expire(store_id, int(lifetime.total_seconds())))
