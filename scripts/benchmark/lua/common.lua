@@ -1,4 +1,4 @@
--- Shared by the wrk scripts of scripts/benchmark.py: numbers each thread, counts the status
+-- Shared by the wrk scripts of scripts/benchmark/: numbers each thread, counts the status
 -- of every response, and prints one machine-readable summary line when the run is done.
 --
 -- wrk gives each thread its own Lua state, so per-thread counts live in globals there and

@@ -1,5 +1,6 @@
--- A realistic session mix. Run with as many threads as connections (-t N -c N): each thread
--- then has one connection and plays one user with its own session, in order:
+-- A realistic session mix, played against the service and the naive app alike. Run with as
+-- many threads as connections (-t N -c N): each thread then has one connection and plays one
+-- user with its own session, in order:
 --   login, then cycles of GET /api/session, POST /api/session/items, POST /api/counters/bench,
 --   and after 300 cycles a logout and a fresh login.
 -- State advances in response(), not request(): a request lost to a reconnect is sent again

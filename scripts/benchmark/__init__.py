@@ -1,0 +1,30 @@
+"""Load-tests a baked service under each worker model, against a bare ceiling and a naive app.
+
+One run bakes a service per worker model (sync, gthread, gevent; PostgreSQL and the async
+sample), serves each with its own gunicorn.conf.py, loads it with wrk from a second process,
+and prints one table. Run it from the repository root:
+
+    uv run python -m scripts.benchmark [--duration 10] [--warmup 2] [--connections 16]
+
+Rows, per worker model:
+- bare flask: a Flask app answering /healthz with a constant (apps/bare_app.py), the ceiling;
+- naive mix: the mix's API written as Flask tutorials show it (apps/naive_app.py), stock
+  Flask-Session and a read-modify-write counter, on the same Redis and database;
+- healthz, mix and fanout: the service itself (wrk scripts in lua/). The mix is one
+  logged-in user per connection reading its session, adding an item and incrementing a
+  counter; fanout is an async view awaiting 10 sleeps of 50 ms.
+The bare and naive apps are served with the service's own gunicorn.conf.py (through
+apps/variant.conf.py), and the run stops unless gunicorn resolves the same worker settings
+for them as for the service.
+
+Columns: "vs bare" is a row's requests/s over its model's bare ceiling; "vs naive" is the
+service's mix over the naive mix. "sock err" counts wrk's socket errors and timeouts. The
+memory columns are the largest seen across the row's workers: "worker peak MiB" is VmHWM,
+"worker PSS MiB" and "worker USS MiB" a worker's own share (see memory.py). "worker pids" is
+how many distinct workers served the row (more than --workers means gunicorn recycled some,
+see max_requests).
+
+Needs wrk (`apt-get install -y wrk`), psql, Redis on 127.0.0.1:6379 and PostgreSQL on
+127.0.0.1:5432 (user postgres, trust authentication), as the template's tests do. Each run
+uses its own database and session key prefixes, and removes them when it ends.
+"""

@@ -1,0 +1,74 @@
+"""Entry point: `uv run python -m scripts.benchmark [options]` from the repository root."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __doc__ as overview
+from .baking import bake_all
+from .local_services import temporary_database
+from .machine import machine_line
+from .options import Settings, parse_settings
+from .processes import BenchmarkError
+from .report import format_table, settings_lines, unexpected_statuses
+from .runner import benchmark_all
+from .targets import Run
+
+
+def require_tools() -> None:
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: run `apt-get install -y wrk` (Debian package wrk)")
+    for tool in ("uv", "psql"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is not on PATH; the benchmark needs it")
+
+
+def run_benchmark(settings: Settings) -> int:
+    started = time.monotonic()
+    # Other work on the machine skews every number; the load average shows how much.
+    load_at_start = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="flask-bench-") as scratch:
+        workdir = Path(scratch)
+        services = bake_all(settings.models, workdir / "baked")
+        header = machine_line(services[0])
+        with temporary_database() as database_url:
+            reports, failures = benchmark_all(services, Run(workdir, database_url), settings)
+
+    rows = [row for report in reports for row in report.rows]
+    print()
+    print(header)
+    print(f"load average (1 min) at start: {load_at_start:.2f}, at end: {os.getloadavg()[0]:.2f}")
+    print("\n".join(settings_lines(settings, [report.concurrency for report in reports])))
+    print()
+    print(format_table(rows))
+    for note in unexpected_statuses(rows):
+        print(note)
+    print(f"\nwall time: {time.monotonic() - started:.0f} s")
+    if failures:
+        print("\nfailed:\n" + "\n".join(failures), file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    settings = parse_settings(argv, overview)
+    require_tools()
+    # The servers run in sessions of their own and would outlive a plain SIGTERM of this
+    # script; as an exception it unwinds through the cleanup like Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    try:
+        return run_benchmark(settings)
+    except BenchmarkError as error:
+        print(f"benchmark failed: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The command line: what one run measures and for how long."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+WORKER_MODELS = ("sync", "gthread", "gevent")
+
+
+@dataclass(frozen=True)
+class Settings:
+    duration: int
+    warmup: int
+    connections: int
+    workers: int
+    models: tuple[str, ...]
+    max_requests: int | None  # None: what each gunicorn.conf.py says
+
+
+def parse_settings(argv: Sequence[str] | None, description: str) -> Settings:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.benchmark",
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds measured per row")
+    parser.add_argument("--warmup", type=int, default=2, help="unmeasured seconds before each")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--workers", type=int, default=2, help="WEB_CONCURRENCY for all")
+    parser.add_argument(
+        "--models", default=",".join(WORKER_MODELS), help="comma-separated worker models"
+    )
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        help="GUNICORN_MAX_REQUESTS for all (0: never recycle); default: each config's own",
+    )
+    args = parser.parse_args(argv)
+    models = tuple(model.strip() for model in args.models.split(",") if model.strip())
+    if not models or set(models) - set(WORKER_MODELS):
+        parser.error(f"--models takes some of {', '.join(WORKER_MODELS)}")
+    # Bounds keep one run short and its loops finite.
+    for name, value, low, high in (
+        ("--duration", args.duration, 1, 600),
+        ("--warmup", args.warmup, 0, 60),
+        ("--connections", args.connections, 1, 1000),
+        ("--workers", args.workers, 1, 64),
+    ):
+        if not low <= value <= high:
+            parser.error(f"{name} must be between {low} and {high}")
+    if args.max_requests is not None and args.max_requests < 0:
+        parser.error("--max-requests must be 0 or more")
+    return Settings(
+        args.duration, args.warmup, args.connections, args.workers, models, args.max_requests
+    )

@@ -1,0 +1,108 @@
+"""The printed result: one row per model and scenario, and the lines that qualify them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .load import BARE_FLASK, HEALTHZ, MIX, NAIVE_MIX, LoadResult, wrk_threads
+from .memory import WorkerMemory
+from .options import Settings
+
+COLUMNS = (
+    ("worker", "<8"),
+    ("scenario", "<10"),
+    ("req/s", ">9"),
+    ("p50 ms", ">8"),
+    ("p99 ms", ">8"),
+    ("vs bare", ">7"),
+    ("vs naive", ">8"),
+    ("non-2xx", ">7"),
+    ("sock err", ">8"),
+    ("worker peak MiB", ">15"),
+    ("worker PSS MiB", ">14"),
+    ("worker USS MiB", ">14"),
+    ("worker pids", ">11"),
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    model: str
+    scenario: str
+    result: LoadResult
+    memory: WorkerMemory
+
+
+def ratio(numerator: float, denominator: float | None) -> str:
+    return f"{numerator / denominator:.2f}" if denominator else "-"
+
+
+def mebibytes(kib: int) -> str:
+    return f"{kib / 1024:.1f}"
+
+
+def table_cells(row: Row, bare: float | None, naive: float | None) -> tuple[str, ...]:
+    result = row.result
+    # Only the service's mix does the naive mix's work; other rows have nothing to compare.
+    versus_naive = ratio(result.requests_per_second, naive) if row.scenario == MIX.name else "-"
+    return (
+        row.model,
+        row.scenario,
+        f"{result.requests_per_second:.1f}",
+        f"{result.p50_ms:.2f}",
+        f"{result.p99_ms:.2f}",
+        ratio(result.requests_per_second, bare),
+        versus_naive,
+        str(result.non_2xx),
+        str(result.socket_errors),
+        mebibytes(row.memory.peak_kib),
+        mebibytes(row.memory.pss_kib),
+        mebibytes(row.memory.uss_kib),
+        str(row.memory.workers_seen),
+    )
+
+
+def requests_per_second(rows: Sequence[Row], scenario: str) -> dict[str, float]:
+    """By model, the rate of one scenario's rows."""
+    return {row.model: row.result.requests_per_second for row in rows if row.scenario == scenario}
+
+
+def format_table(rows: Sequence[Row]) -> str:
+    bare = requests_per_second(rows, BARE_FLASK.name)
+    naive = requests_per_second(rows, NAIVE_MIX.name)
+    lines = [
+        "  ".join(f"{title:{align}}" for title, align in COLUMNS),
+        "  ".join("-" * int(align[1:]) for _, align in COLUMNS),
+    ]
+    previous_model = None
+    for row in rows:
+        if previous_model is not None and row.model != previous_model:
+            lines.append("")
+        previous_model = row.model
+        cells = table_cells(row, bare.get(row.model), naive.get(row.model))
+        lines.append(
+            "  ".join(f"{cell:{align}}" for cell, (_, align) in zip(cells, COLUMNS, strict=True))
+        )
+    return "\n".join(lines)
+
+
+def unexpected_statuses(rows: Sequence[Row]) -> list[str]:
+    notes = []
+    for row in rows:
+        odd = {s: n for s, n in row.result.statuses.items() if not 200 <= int(s) <= 299}
+        if odd:
+            notes.append(f"{row.model} {row.scenario}: non-2xx statuses {odd}")
+    return notes
+
+
+def settings_lines(settings: Settings, concurrencies: Sequence[str]) -> list[str]:
+    return [
+        *(f"server {line}" for line in concurrencies),
+        "  (each bare ceiling and naive app: the same gunicorn settings, checked with"
+        " --print-config)",
+        f"wrk: {settings.connections} connections, {settings.duration} s measured after"
+        f" {settings.warmup} s warm-up; {MIX.name} and {NAIVE_MIX.name}: one wrk thread per"
+        f" connection, others: {wrk_threads(HEALTHZ, settings.connections)} wrk threads;"
+        " sock err = socket errors + timeouts",
+    ]

@@ -1,0 +1,117 @@
+"""One worker model measured: its servers checked, started in turn and loaded row by row."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from .baking import BakedService
+from .gunicorn_settings import (
+    check_same_worker_settings,
+    check_service_settings,
+    describe_concurrency,
+    resolved_settings,
+)
+from .load import BARE_FLASK, FANOUT, HEALTHZ, MIX, NAIVE_MIX, Scenario, run_wrk
+from .local_services import delete_sessions, upgrade_schema
+from .memory import WorkerMemorySampler
+from .options import Settings
+from .processes import BenchmarkError
+from .report import Row
+from .servers import free_port, running_server
+from .targets import BARE, NAIVE, SERVICE, Run, Target
+
+# The order the servers run in. The naive app comes last: its counter is created by a racy
+# read-then-insert that fails a request when two collide, while the service's mix, run
+# before it, has already created the counter, as in a service that has been running a while.
+PLAN: tuple[tuple[Target, tuple[Scenario, ...]], ...] = (
+    (BARE, (BARE_FLASK,)),
+    (SERVICE, (HEALTHZ, MIX, FANOUT)),
+    (NAIVE, (NAIVE_MIX,)),
+)
+# The order of the table: each model's two references before the service itself.
+ROW_ORDER = (BARE_FLASK, NAIVE_MIX, HEALTHZ, MIX, FANOUT)
+SESSION_TARGETS = (SERVICE, NAIVE)
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    rows: list[Row]
+    concurrency: str  # as gunicorn resolved it, e.g. "gthread: 2 workers x 4 threads, ..."
+
+
+def verified_settings(service: BakedService, run: Run, settings: Settings) -> dict[str, str]:
+    """The service's resolved gunicorn settings, once checked to match its variants'."""
+
+    def resolve(target: Target) -> dict[str, str]:
+        env = target.environment(service, run, settings)
+        return resolved_settings(target.command(service), env, service.project)
+
+    resolved = resolve(SERVICE)
+    check_service_settings(service.model, resolved, settings.workers)
+    for target, _ in PLAN:
+        if target.wsgi_app is not None:
+            variant = resolve(target)
+            check_same_worker_settings(
+                service.model, target.name, resolved, variant, target.wsgi_app
+            )
+    return resolved
+
+
+@contextlib.contextmanager
+def serving(
+    service: BakedService, target: Target, run: Run, settings: Settings
+) -> Iterator[tuple[subprocess.Popen, int]]:
+    port = free_port()
+    env = target.environment(service, run, settings, port)
+    log = run.workdir / f"{service.model}-{target.name}.log"
+    with running_server(
+        target.command(service), env, service.project, log, port, service.model, settings.workers
+    ) as server:
+        yield server, port
+
+
+def measure(
+    scenario: Scenario, model: str, server: subprocess.Popen, port: int, settings: Settings
+) -> Row:
+    # The warm-up opens pooled connections and runs first-request imports, a start-up cost
+    # that is not what is measured; its numbers are dropped, the memory it costs is not.
+    limit = settings.warmup + settings.duration + 60
+    with WorkerMemorySampler(server.pid, limit) as sampler:
+        if settings.warmup:
+            run_wrk(scenario, port, settings.warmup, settings.connections)
+        result = run_wrk(scenario, port, settings.duration, settings.connections)
+    print(f"  {model:8} {scenario.name:11} {result.requests_per_second:9.1f} req/s", flush=True)
+    return Row(model=model, scenario=scenario.name, result=result, memory=sampler.result())
+
+
+def benchmark_model(service: BakedService, run: Run, settings: Settings) -> ModelReport:
+    resolved = verified_settings(service, run, settings)
+    upgrade_schema(service, SERVICE.environment(service, run, settings))
+    measured = {}
+    for target, scenarios in PLAN:
+        with serving(service, target, run, settings) as (server, port):
+            for scenario in scenarios:
+                measured[scenario] = measure(scenario, service.model, server, port, settings)
+    return ModelReport([measured[s] for s in ROW_ORDER], describe_concurrency(resolved))
+
+
+def benchmark_all(
+    services: Sequence[BakedService], run: Run, settings: Settings
+) -> tuple[list[ModelReport], list[str]]:
+    """Each model in turn; one that fails is reported and the others still run."""
+    reports, failures = [], []
+    try:
+        for service in services:
+            try:
+                reports.append(benchmark_model(service, run, settings))
+            except BenchmarkError as error:
+                failures.append(f"{service.model}: {error}")
+                print(f"{service.model} failed: {error}", file=sys.stderr, flush=True)
+    finally:
+        prefixes = [target.session_prefix(run) for target in SESSION_TARGETS]
+        delete_sessions(services[0], prefixes)
+    return reports, failures

@@ -1,0 +1,74 @@
+"""What one gunicorn serves: the service itself, or an app from apps/ in its place.
+
+An app in the service's place is served through apps/variant.conf.py, which runs the
+service's own gunicorn.conf.py and changes only the app, so both get the same settings.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .baking import BakedService
+from .local_services import HOST, REDIS_URL
+from .options import Settings
+from .processes import environment
+
+APPS_DIR = Path(__file__).resolve().parent / "apps"
+VARIANT_CONFIG = APPS_DIR / "variant.conf.py"
+
+
+@dataclass(frozen=True)
+class Run:
+    """What every server of one run shares: its database, session prefix and scratch dir."""
+
+    workdir: Path
+    database_url: str
+    session_prefix: str = field(default_factory=lambda: f"bench-{secrets.token_hex(4)}:")
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    wsgi_app: str | None = None  # None: the service's own, from its own config
+    # Put before the run's prefix: the naive app's sessions never mix with the service's.
+    key_prefix: str = ""
+
+    def session_prefix(self, run: Run) -> str:
+        return self.key_prefix + run.session_prefix
+
+    def command(self, service: BakedService) -> list[str]:
+        config = service.gunicorn_config if self.wsgi_app is None else VARIANT_CONFIG
+        return [str(service.executable("gunicorn")), "-c", str(config)]
+
+    def environment(
+        self, service: BakedService, run: Run, settings: Settings, port: int | None = None
+    ) -> dict[str, str]:
+        env = environment(
+            WEB_CONCURRENCY=str(settings.workers),
+            APP_ENV="production",
+            SECRET_KEY=run.secret_key,
+            REDIS_URL=REDIS_URL,
+            DATABASE_URL=run.database_url,
+            SESSION_COOKIE_SECURE="false",
+            SESSION_KEY_PREFIX=self.session_prefix(run),
+        )
+        if port is not None:
+            env["GUNICORN_BIND"] = f"{HOST}:{port}"
+        if settings.max_requests is not None:
+            env["GUNICORN_MAX_REQUESTS"] = str(settings.max_requests)
+        if self.wsgi_app is not None:
+            env["BENCH_SERVICE_CONFIG"] = str(service.gunicorn_config)
+            env["BENCH_WSGI_APP"] = self.wsgi_app
+            # Not gunicorn's `pythonpath`, which applies only after `--print-config` has
+            # imported the app, nor `--chdir`, which would move the service's config off the
+            # project root it is meant to run from.
+            env["PYTHONPATH"] = str(APPS_DIR)
+        return env
+
+
+SERVICE = Target("service")
+BARE = Target("bare", "bare_app:app")
+NAIVE = Target("naive", "naive_app:app", key_prefix="naive:")
