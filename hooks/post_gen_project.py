@@ -30,6 +30,8 @@ def files_of_unchosen_options(answers):
         yield tests / "test_fanout_under_gunicorn.py"
     if (answers["worker_model"], answers["database"]) != ("gevent", "postgresql"):
         yield tests / "test_gevent_postgres.py"
+    if answers["worker_model"] != "gevent":
+        yield tests / "test_gevent_fairness.py"
     if answers["worker_model"] != "gevent" or not answers["async_sample"]:
         yield tests / "test_gevent_async.py"
     if answers["database"] != "postgresql":

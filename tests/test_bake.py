@@ -39,6 +39,8 @@ def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
     assert (project / "tests" / "test_gevent_postgres.py").exists() == gevent_postgres
     gevent_async = answers["worker_model"] == "gevent" and answers["async_sample"]
     assert (project / "tests" / "test_gevent_async.py").exists() == gevent_async
+    gevent = answers["worker_model"] == "gevent"
+    assert (project / "tests" / "test_gevent_fairness.py").exists() == gevent
     assert not (project / "locks").exists()
     assert (project / "migrations" / "env.py").exists()
     assert len(list((project / "migrations" / "versions").glob("*.py"))) == 1

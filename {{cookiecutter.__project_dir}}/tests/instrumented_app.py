@@ -9,6 +9,7 @@ master, as module-level code in a real service might.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import time
@@ -56,7 +57,7 @@ def slow_query():
 @sessionless
 def worker_pid():
     time.sleep(float(request.args.get("delay", "0")))
-    return {"pid": os.getpid()}
+    return {"pid": os.getpid(), "frozen_objects": gc.get_freeze_count()}
 
 
 @sessionless

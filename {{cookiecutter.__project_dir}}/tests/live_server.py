@@ -107,13 +107,13 @@ def running_gunicorn(
         )
     server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
     try:
-        wait_until_serving(server)
+        wait_until_serving(server, workers=int(environment["WEB_CONCURRENCY"]))
         yield server
     finally:
         stop(server)
 
 
-def wait_until_serving(server: LiveServer, seconds: float = 30) -> None:
+def wait_until_serving(server: LiveServer, seconds: float = 30, workers: int = 2) -> None:
     deadline = time.monotonic() + seconds
     while True:
         try:
@@ -125,7 +125,7 @@ def wait_until_serving(server: LiveServer, seconds: float = 30) -> None:
         assert time.monotonic() < deadline, f"not serving after {seconds} s:\n{server.log()}"
         time.sleep(0.1)
     # Every worker must be up, or the first requests all land on one process.
-    while len(server.worker_pids()) < 2 and time.monotonic() < deadline:
+    while len(server.worker_pids()) < workers and time.monotonic() < deadline:
         time.sleep(0.1)
 
 

@@ -168,6 +168,14 @@ def test_preloaded_workers_never_share_a_database_connection(server: LiveServer)
     assert len({answer["pid"] for answer in seen}) == 2, "both workers must have answered"
 
 
+def test_workers_start_with_the_masters_objects_frozen(server: LiveServer) -> None:
+    """pre_fork hides the preloaded app from the workers' garbage collector, so that a
+    collection leaves the pages they share with the master shared."""
+    answers = [requests.get(server.url("/test/pid"), timeout=5).json() for _ in range(20)]
+    assert len({answer["pid"] for answer in answers}) == 2, "both workers must have answered"
+    assert all(answer["frozen_objects"] > 10_000 for answer in answers), answers
+
+
 def test_without_post_fork_disposal_workers_inherit_the_masters_connection(
     live_settings: dict, tmp_path: Path
 ) -> None:
