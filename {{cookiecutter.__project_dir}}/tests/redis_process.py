@@ -123,9 +123,11 @@ class RedisProcess:
 
 
 @contextlib.contextmanager
-def dedicated_redis(directory: Path) -> Iterator[RedisProcess]:
+def dedicated_redis(
+    directory: Path, *arguments: str, name: str = "redis"
+) -> Iterator[RedisProcess]:
     """A running redis-server, stopped whatever happens in the test."""
-    redis = RedisProcess(directory)
+    redis = RedisProcess(directory, *arguments, name=name)
     try:
         redis.start()
         yield redis

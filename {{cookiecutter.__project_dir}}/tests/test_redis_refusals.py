@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .redis_process import RedisProcess
+from .redis_process import RedisProcess, dedicated_redis
 
 REFUSING = {
     "master-without-enough-replicas": ("--min-replicas-to-write", "1"),
@@ -20,12 +20,8 @@ REFUSING = {
 
 @pytest.fixture(params=sorted(REFUSING))
 def refusing_redis(request, tmp_path) -> Iterator[RedisProcess]:
-    redis = RedisProcess(tmp_path, *REFUSING[request.param], name=request.param)
-    redis.start()
-    try:
+    with dedicated_redis(tmp_path, *REFUSING[request.param], name=request.param) as redis:
         yield redis
-    finally:
-        redis.stop()
 
 
 def test_a_refused_session_write_is_a_json_503(make_app, refusing_redis) -> None:

@@ -14,7 +14,7 @@ import requests
 from redis import Redis
 
 from .live_server import LiveServer, start
-from .redis_process import RedisProcess
+from .redis_process import dedicated_redis
 from .support import SESSION_COOKIE
 
 FRESH_COOKIE = f"{SESSION_COOKIE}_fresh"
@@ -53,14 +53,10 @@ class CountedService:
 
 @pytest.fixture(scope="module")
 def service(live_settings, tmp_path_factory) -> Iterator[CountedService]:
-    redis = RedisProcess(tmp_path_factory.mktemp("round-trips"), name="round-trips")
-    redis.start()
-    settings = {**live_settings, "redis_url": redis.url}
-    try:
+    with dedicated_redis(tmp_path_factory.mktemp("round-trips"), name="round-trips") as redis:
+        settings = {**live_settings, "redis_url": redis.url}
         with start(settings, "round-trips", app=None) as live:
             yield CountedService(live, Redis.from_url(redis.url))
-    finally:
-        redis.stop()
 
 
 @pytest.mark.parametrize(

@@ -115,22 +115,25 @@ class FreshWritesOnly:
     def _refresh_expiry(self, store_id: str, lifetime: timedelta) -> bool:
         raise NotImplementedError
 
-    def _mark_cookie_fresh(
-        self, app: Flask, session: ServerSideSession, response: Response
-    ) -> None:
-        name = self.get_cookie_name(app) + FRESH_COOKIE_SUFFIX
-        options = {
-            "httponly": True,
+    def _cookie_attributes(self, app: Flask) -> dict:
+        """What the session cookie and its freshness marker both carry."""
+        return {
+            "httponly": self.get_cookie_httponly(app),
             "domain": self.get_cookie_domain(app),
             "path": self.get_cookie_path(app),
             "secure": self.get_cookie_secure(app),
             "samesite": self.get_cookie_samesite(app),
         }
+
+    def _mark_cookie_fresh(
+        self, app: Flask, session: ServerSideSession, response: Response
+    ) -> None:
+        name = self.get_cookie_name(app) + FRESH_COOKIE_SUFFIX
         if not session:  # emptied: the session cookie was deleted, and so is this one
-            response.delete_cookie(name, **options)
+            response.delete_cookie(name, **self._cookie_attributes(app))
             return
         half_lifetime = int(app.permanent_session_lifetime.total_seconds()) // 2
-        response.set_cookie(name, "1", max_age=half_lifetime, **options)
+        response.set_cookie(name, "1", max_age=half_lifetime, **self._cookie_attributes(app))
 
     def _send_cookie(self, app: Flask, session: ServerSideSession, response: Response) -> None:
         # The same cookie the stock save_session sets after a write; it is private there.
@@ -138,11 +141,7 @@ class FreshWritesOnly:
             key=self.get_cookie_name(app),
             value=session.sid,
             expires=self.get_expiration_time(app, session),
-            httponly=self.get_cookie_httponly(app),
-            domain=self.get_cookie_domain(app),
-            path=self.get_cookie_path(app),
-            secure=self.get_cookie_secure(app),
-            samesite=self.get_cookie_samesite(app),
+            **self._cookie_attributes(app),
         )
         response.vary.add("Cookie")
 
