@@ -41,6 +41,8 @@ class LoadResult:
     non_2xx: int
     socket_errors: int
     statuses: dict[str, int]
+    # Answers the scenario's own check found wrong, e.g. a mix user's read without its user.
+    wrong_answers: int
 
     @property
     def requests_per_second(self) -> float:
@@ -75,5 +77,6 @@ def run_wrk(scenario: Scenario, port: int, seconds: int, connections: int) -> Lo
                 non_2xx=summary["non_2xx"],
                 socket_errors=summary["socket_errors"] + summary["timeouts"],
                 statuses=summary["statuses"],
+                wrong_answers=summary["wrong_answers"],
             )
     raise BenchmarkError(f"wrk printed no BENCH_RESULT line:\n{output}")

@@ -84,6 +84,11 @@ def measure(
         if settings.warmup:
             run_wrk(scenario, port, settings.warmup, settings.connections)
         result = run_wrk(scenario, port, settings.duration, settings.connections)
+    if result.wrong_answers:
+        raise BenchmarkError(
+            f"{scenario.name}: {result.wrong_answers} answers failed the scenario's check;"
+            " its figures would not measure what it claims"
+        )
     print(f"  {model:8} {scenario.name:11} {result.requests_per_second:9.1f} req/s", flush=True)
     return Row(model=model, scenario=scenario.name, result=result, memory=sampler.result())
 

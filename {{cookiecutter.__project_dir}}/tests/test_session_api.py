@@ -87,6 +87,17 @@ def test_a_read_re_sends_the_cookie_once_it_is_half_its_age(client, redis_client
     assert session_id(client.get("/api/session")) is None
 
 
+def test_the_session_cookie_is_the_last_one_set(client) -> None:
+    # A client that keeps one Set-Cookie per response keeps the session, not its marker.
+    login = client.post("/api/session/login", json={"username": "alice"})
+    assert login.headers.getlist("Set-Cookie")[-1].startswith(f"{SESSION_COOKIE}=")
+    client.delete_cookie(FRESH_COOKIE)
+    refreshed = client.get("/api/session")
+    assert refreshed.headers.getlist("Set-Cookie")[-1].startswith(f"{SESSION_COOKIE}=")
+    logout = client.post("/api/session/logout")
+    assert logout.headers.getlist("Set-Cookie")[-1].startswith(f"{SESSION_COOKIE}=;")
+
+
 def test_usernames_and_items_are_bounded(client) -> None:
     assert client.post("/api/session/login", json={"username": "a" * 64}).status_code == 200
     for body, path in (

@@ -9,8 +9,10 @@ local bench = {}
 -- setup() runs in the main state; it keeps the thread handles for done().
 local threads = {}
 
--- Per-thread global: status code -> responses seen with it.
+-- Per-thread globals: status code -> responses seen with it, and answers a script found
+-- wrong (a scenario's own check).
 statuses = {}
+wrong_answers = 0
 
 function bench.setup(thread)
    table.insert(threads, thread)
@@ -19,6 +21,18 @@ end
 
 function bench.count_status(status)
    statuses[status] = (statuses[status] or 0) + 1
+end
+
+function bench.count_wrong_answer()
+   wrong_answers = wrong_answers + 1
+end
+
+local function total_wrong_answers()
+   local total = 0
+   for _, thread in ipairs(threads) do
+      total = total + (thread:get("wrong_answers") or 0)
+   end
+   return total
 end
 
 local function merged_statuses()
@@ -44,9 +58,9 @@ function bench.done(summary, latency, _requests)
    local errors = summary.errors
    io.write(string.format(
       'BENCH_RESULT {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,' ..
-      '"non_2xx":%d,"socket_errors":%d,"timeouts":%d,"statuses":{%s}}\n',
+      '"non_2xx":%d,"socket_errors":%d,"timeouts":%d,"wrong_answers":%d,"statuses":{%s}}\n',
       summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-      non_2xx, errors.connect + errors.read + errors.write, errors.timeout,
+      non_2xx, errors.connect + errors.read + errors.write, errors.timeout, total_wrong_answers(),
       table.concat(parts, ",")))
 end
 

@@ -59,17 +59,39 @@ local function header(headers, wanted)
    return nil
 end
 
--- The server re-sends the cookie on most responses; an empty value means it was deleted.
+-- wrk hands a script one header per name, the last one sent. Of the two cookies the service
+-- sets together, the session cookie and its freshness marker, that is the session cookie
+-- (the service sends it last); a browser would keep the marker too, so it is sent along.
+-- An empty value means the session cookie was deleted.
+local SESSION_COOKIE = "session"
+local FRESH_MARKER = "session_fresh=1"
+
 local function remember_cookie(headers)
    local set_cookie = header(headers, "set-cookie")
    if not set_cookie then
       return
    end
-   local pair = set_cookie:match("^%s*([^;]*)")
-   if pair and pair:match("^[^=]+=.+$") then
-      cookie = pair
+   local name, value = set_cookie:match("^%s*([^=;]+)=([^;]*)")
+   if name ~= SESSION_COOKIE then
+      return
+   end
+   if value ~= "" then
+      cookie = SESSION_COOKIE .. "=" .. value .. "; " .. FRESH_MARKER
    else
       cookie = nil
+   end
+end
+
+-- A login must hand back a session cookie, and a logged-in user's read must name that user:
+-- otherwise the script has lost the session and the run measures something else than the mix.
+local function check_answer(status, body)
+   local succeeded = status >= 200 and status <= 299
+   if phase == "login" and succeeded and not cookie then
+      bench.count_wrong_answer()
+   elseif phase == "cycle" and step == 1 and status == 200 then
+      if not body:find(string.format('"bench-%d"', thread_id), 1, true) then
+         bench.count_wrong_answer()
+      end
    end
 end
 
@@ -94,8 +116,9 @@ local function advance(succeeded)
    end
 end
 
-function response(status, headers, _body)
+function response(status, headers, body)
    bench.count_status(status)
    remember_cookie(headers)
+   check_answer(status, body)
    advance(status >= 200 and status <= 299)
 end

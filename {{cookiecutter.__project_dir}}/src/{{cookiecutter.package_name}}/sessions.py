@@ -90,9 +90,11 @@ class FreshWritesOnly:
             self._save(app, session, response)
 
     def _save(self, app: Flask, session: ServerSideSession, response: Response) -> None:
+        # The marker goes first, the session cookie last: a client that keeps one
+        # Set-Cookie per response (a dict of headers) keeps the last, the one that matters.
         if session.modified:
-            super().save_session(app, session, response)
             self._mark_cookie_fresh(app, session, response)
+            super().save_session(app, session, response)
             return
         if session.accessed:
             response.vary.add("Cookie")
@@ -101,8 +103,8 @@ class FreshWritesOnly:
         lifetime = app.permanent_session_lifetime
         still_exists = self._refresh_expiry(self._get_store_id(session.sid), lifetime)
         if still_exists and self.should_set_cookie(app, session):
-            self._send_cookie(app, session, response)
             self._mark_cookie_fresh(app, session, response)
+            self._send_cookie(app, session, response)
 
     @contextlib.contextmanager
     def _store_failure_remembered(self) -> Iterator[None]:
