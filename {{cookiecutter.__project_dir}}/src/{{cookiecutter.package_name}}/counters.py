@@ -7,29 +7,38 @@ PostgreSQL and SQLite, creates the counter at 1, and needs no lock or retry.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Insert, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .extensions import db
 from .models import Counter
 
 
-def increment(name: str) -> int:
-    dialect = db.engine.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
+def _upsert(insert) -> Insert:
+    return (
         insert(Counter)
-        .values(name=name, value=1)
+        .values(name=bindparam("name"), value=1)
         .on_conflict_do_update(
             index_elements=[Counter.name], set_={"value": Counter.__table__.c.value + 1}
         )
         .returning(Counter.value)
     )
+
+
+# Built once, the name a parameter: a statement object keeps its cache key, so running it
+# again skips building, traversing and hashing it. Building it per request cost about a
+# tenth of the benchmark mix's CPU per request.
+POSTGRESQL_UPSERT = _upsert(postgresql.insert)
+SQLITE_UPSERT = _upsert(sqlite.insert)
+
+
+def increment(name: str) -> int:
+    upsert = POSTGRESQL_UPSERT if db.engine.dialect.name == "postgresql" else SQLITE_UPSERT
     # One statement is atomic by itself, so it runs outside a transaction (autocommit) on a
     # connection of its own from the same pool: a transaction would add a BEGIN and a COMMIT,
     # two more round trips to the database than the statement's one.
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        return connection.execute(statement).scalar_one()
+        return connection.execute(upsert, {"name": name}).scalar_one()
 
 
 def current_value(name: str) -> int | None:
