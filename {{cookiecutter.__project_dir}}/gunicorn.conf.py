@@ -140,6 +140,7 @@ logger_class = "{{ cookiecutter.package_name }}.gunicorn_integration.ServiceLogg
 accesslog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Used by LOG_FORMAT=text only; JSON access lines are built from the request's fields.
+# Only the atoms of gunicorn_integration.access_atoms are filled; any other logs "-".
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
 
 
