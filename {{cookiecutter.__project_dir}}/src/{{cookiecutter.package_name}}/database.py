@@ -13,6 +13,7 @@ from . import models  # noqa: F401  (registers the tables on db.metadata)
 from .extensions import db
 from .gevent_state import gevent_is_active
 from .settings import Settings
+from .stale_connections import replace_stale_connections
 
 
 def database_url(settings: Settings, instance_path: str, package: str) -> str:
@@ -23,9 +24,9 @@ def database_url(settings: Settings, instance_path: str, package: str) -> str:
 
 
 def engine_options(url: str, settings: Settings) -> dict[str, Any]:
+    # No pool_pre_ping: its round trip per checkout is replaced by a local check on
+    # PostgreSQL (stale_connections.py); SQLite has no connection for a server to end.
     options: dict[str, Any] = {
-        # Connections die with a database restart; test each one before use.
-        "pool_pre_ping": True,
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_max_overflow,
         "pool_timeout": settings.db_pool_timeout,
@@ -63,6 +64,8 @@ def init_database(app: Flask) -> None:
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            replace_stale_connections(engine)
 
 
 def dispose_inherited_pools(app: Flask) -> None:
