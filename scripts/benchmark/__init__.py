@@ -4,7 +4,7 @@ One run bakes a service per worker model (sync, gthread, gevent; PostgreSQL and 
 sample), serves each with its own gunicorn.conf.py, loads it with wrk from a second process,
 and prints one table. Run it from the repository root:
 
-    uv run python -m scripts.benchmark [--duration 10] [--warmup 2] [--connections 16]
+    uv run python -m scripts.benchmark [--duration 10] [--warmup 2] [--connections 16] [--rounds 3]
 
 Rows, per worker model:
 - bare flask: a Flask app answering /healthz with a constant (apps/bare_app.py), the ceiling;
@@ -17,8 +17,13 @@ The bare and naive apps are served with the service's own gunicorn.conf.py (thro
 apps/variant.conf.py), and the run stops unless gunicorn resolves the same worker settings
 for them as for the service.
 
+The service's mix and the naive mix are measured in alternating rounds (--rounds, default
+3) with both servers up, so that a drift of the shared machine's speed falls on both alike
+(rounds.py); their rows add the rounds up.
+
 Columns: "vs bare" is a row's requests/s over its model's bare ceiling; "vs naive" is the
-service's mix over the naive mix. "sock err" counts wrk's socket errors and timeouts. The
+median over the rounds of the service's mix over the naive mix in the same round, each
+round's ratio printed below the table. "sock err" counts wrk's socket errors and timeouts. The
 memory columns are the largest seen across the row's workers: "worker peak MiB" is VmHWM,
 "worker PSS MiB" and "worker USS MiB" a worker's own share (see memory.py). "worker pids" is
 how many distinct workers served the row (more than --workers means gunicorn recycled some,

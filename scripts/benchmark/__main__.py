@@ -17,7 +17,7 @@ from .local_services import temporary_database
 from .machine import machine_line
 from .options import Settings, parse_settings
 from .processes import BenchmarkError
-from .report import format_table, settings_lines, unexpected_statuses
+from .report import format_table, naive_ratio_lines, settings_lines, unexpected_statuses
 from .runner import benchmark_all
 from .targets import Run
 
@@ -48,6 +48,8 @@ def run_benchmark(settings: Settings) -> int:
     print("\n".join(settings_lines(settings, [report.concurrency for report in reports])))
     print()
     print(format_table(rows))
+    print()
+    print("\n".join(naive_ratio_lines(rows)))
     for note in unexpected_statuses(rows):
         print(note)
     print(f"\nwall time: {time.monotonic() - started:.0f} s")

@@ -17,6 +17,7 @@ class Settings:
     workers: int
     models: tuple[str, ...]
     max_requests: int | None  # None: what each gunicorn.conf.py says
+    rounds: int  # of the mix and the naive mix, taking turns (rounds.py)
 
 
 def parse_settings(argv: Sequence[str] | None, description: str) -> Settings:
@@ -29,6 +30,9 @@ def parse_settings(argv: Sequence[str] | None, description: str) -> Settings:
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured seconds before each")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--workers", type=int, default=2, help="WEB_CONCURRENCY for all")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating rounds of the mix and the naive mix"
+    )
     parser.add_argument(
         "--models", default=",".join(WORKER_MODELS), help="comma-separated worker models"
     )
@@ -47,11 +51,18 @@ def parse_settings(argv: Sequence[str] | None, description: str) -> Settings:
         ("--warmup", args.warmup, 0, 60),
         ("--connections", args.connections, 1, 1000),
         ("--workers", args.workers, 1, 64),
+        ("--rounds", args.rounds, 1, 20),
     ):
         if not low <= value <= high:
             parser.error(f"{name} must be between {low} and {high}")
     if args.max_requests is not None and args.max_requests < 0:
         parser.error("--max-requests must be 0 or more")
     return Settings(
-        args.duration, args.warmup, args.connections, args.workers, models, args.max_requests
+        args.duration,
+        args.warmup,
+        args.connections,
+        args.workers,
+        models,
+        args.max_requests,
+        args.rounds,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,6 +33,8 @@ class Row:
     scenario: str
     result: LoadResult
     memory: WorkerMemory
+    # A row measured in rounds (rounds.py): each round's result; `result` combines them.
+    rounds: tuple[LoadResult, ...] = ()
 
 
 def ratio(numerator: float, denominator: float | None) -> str:
@@ -42,10 +45,33 @@ def mebibytes(kib: int) -> str:
     return f"{kib / 1024:.1f}"
 
 
-def table_cells(row: Row, bare: float | None, naive: float | None) -> tuple[str, ...]:
+def round_ratios(service: Row, naive: Row) -> list[float]:
+    """Each round's service rate over the naive app's in the same round (rounds.py); a pair
+    measured once is one round."""
+    pairs = zip(service.rounds or (service.result,), naive.rounds or (naive.result,), strict=True)
+    return [
+        mine.requests_per_second / theirs.requests_per_second
+        for mine, theirs in pairs
+        if theirs.requests_per_second
+    ]
+
+
+def naive_ratios(rows: Sequence[Row]) -> dict[str, list[float]]:
+    """By model, the mix's round ratios against the naive mix."""
+    by_key = {(row.model, row.scenario): row for row in rows}
+    return {
+        model: round_ratios(by_key[model, MIX.name], by_key[model, NAIVE_MIX.name])
+        for model, scenario in by_key
+        if scenario == MIX.name and (model, NAIVE_MIX.name) in by_key
+    }
+
+
+def table_cells(row: Row, bare: float | None, naive: list[float] | None) -> tuple[str, ...]:
     result = row.result
     # Only the service's mix does the naive mix's work; other rows have nothing to compare.
-    versus_naive = ratio(result.requests_per_second, naive) if row.scenario == MIX.name else "-"
+    versus_naive = "-"
+    if row.scenario == MIX.name and naive:
+        versus_naive = f"{statistics.median(naive):.2f}"
     return (
         row.model,
         row.scenario,
@@ -70,7 +96,7 @@ def requests_per_second(rows: Sequence[Row], scenario: str) -> dict[str, float]:
 
 def format_table(rows: Sequence[Row]) -> str:
     bare = requests_per_second(rows, BARE_FLASK.name)
-    naive = requests_per_second(rows, NAIVE_MIX.name)
+    naive = naive_ratios(rows)
     lines = [
         "  ".join(f"{title:{align}}" for title, align in COLUMNS),
         "  ".join("-" * int(align[1:]) for _, align in COLUMNS),
@@ -85,6 +111,16 @@ def format_table(rows: Sequence[Row]) -> str:
             "  ".join(f"{cell:{align}}" for cell, (_, align) in zip(cells, COLUMNS, strict=True))
         )
     return "\n".join(lines)
+
+
+def naive_ratio_lines(rows: Sequence[Row]) -> list[str]:
+    return [
+        f"{MIX.name} vs {NAIVE_MIX.name}, {model}: round by round "
+        + ", ".join(f"{value:.2f}" for value in ratios)
+        + f"; median {statistics.median(ratios):.2f} (the table's), lowest {min(ratios):.2f}"
+        for model, ratios in naive_ratios(rows).items()
+        if ratios
+    ]
 
 
 def unexpected_statuses(rows: Sequence[Row]) -> list[str]:
@@ -105,4 +141,6 @@ def settings_lines(settings: Settings, concurrencies: Sequence[str]) -> list[str
         f" {settings.warmup} s warm-up; {MIX.name} and {NAIVE_MIX.name}: one wrk thread per"
         f" connection, others: {wrk_threads(HEALTHZ, settings.connections)} wrk threads;"
         " sock err = socket errors + timeouts",
+        f"{MIX.name} and {NAIVE_MIX.name}: {settings.rounds} alternating rounds each, both"
+        " servers up; their rows add the rounds up, with the median round's percentiles",
     ]

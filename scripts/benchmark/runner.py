@@ -21,17 +21,20 @@ from .memory import WorkerMemorySampler
 from .options import Settings
 from .processes import BenchmarkError
 from .report import Row
+from .rounds import alternating
 from .servers import free_port, running_server
 from .targets import BARE, NAIVE, SERVICE, Run, Target
 
-# The order the servers run in. The naive app comes last: its counter is created by a racy
-# read-then-insert that fails a request when two collide, while the service's mix, run
-# before it, has already created the counter, as in a service that has been running a while.
+# What each server is loaded with alone. The service's mix and the naive app's are then run
+# in alternating rounds with both servers up (rounds.py), the service's first: the naive
+# app's counter is created by a racy read-then-insert that fails a request when two collide,
+# and the service's mix has already created it, as in a service that has run a while.
 PLAN: tuple[tuple[Target, tuple[Scenario, ...]], ...] = (
     (BARE, (BARE_FLASK,)),
-    (SERVICE, (HEALTHZ, MIX, FANOUT)),
-    (NAIVE, (NAIVE_MIX,)),
+    (SERVICE, (HEALTHZ, FANOUT)),
 )
+# The apps served in the service's place, whose gunicorn settings must match the service's.
+VARIANTS = (BARE, NAIVE)
 # The order of the table: each model's two references before the service itself.
 ROW_ORDER = (BARE_FLASK, NAIVE_MIX, HEALTHZ, MIX, FANOUT)
 SESSION_TARGETS = (SERVICE, NAIVE)
@@ -52,12 +55,9 @@ def verified_settings(service: BakedService, run: Run, settings: Settings) -> di
 
     resolved = resolve(SERVICE)
     check_service_settings(service.model, resolved, settings.workers)
-    for target, _ in PLAN:
-        if target.wsgi_app is not None:
-            variant = resolve(target)
-            check_same_worker_settings(
-                service.model, target.name, resolved, variant, target.wsgi_app
-            )
+    for target in VARIANTS:
+        variant = resolve(target)
+        check_same_worker_settings(service.model, target.name, resolved, variant, target.wsgi_app)
     return resolved
 
 
@@ -67,7 +67,7 @@ def serving(
 ) -> Iterator[tuple[subprocess.Popen, int]]:
     port = free_port()
     env = target.environment(service, run, settings, port)
-    log = run.workdir / f"{service.model}-{target.name}.log"
+    log = run.workdir / f"{service.model}-{target.name}-{port}.log"
     with running_server(
         target.command(service), env, service.project, log, port, service.model, settings.workers
     ) as server:
@@ -101,6 +101,15 @@ def benchmark_model(service: BakedService, run: Run, settings: Settings) -> Mode
         with serving(service, target, run, settings) as (server, port):
             for scenario in scenarios:
                 measured[scenario] = measure(scenario, service.model, server, port, settings)
+    with (
+        serving(service, SERVICE, run, settings) as (server, port),
+        serving(service, NAIVE, run, settings) as (naive_server, naive_port),
+    ):
+        measured[MIX], measured[NAIVE_MIX] = alternating(
+            lambda: measure(MIX, service.model, server, port, settings),
+            lambda: measure(NAIVE_MIX, service.model, naive_server, naive_port, settings),
+            settings.rounds,
+        )
     return ModelReport([measured[s] for s in ROW_ORDER], describe_concurrency(resolved))
 
 
