@@ -32,6 +32,9 @@ def files_of_unchosen_options(answers):
         yield tests / "test_gevent_postgres.py"
     if answers["worker_model"] != "gevent":
         yield tests / "test_gevent_fairness.py"
+    if answers["worker_model"] != "gthread":
+        yield package / "balanced_threads.py"
+        yield tests / "test_thread_balance.py"
     if answers["worker_model"] != "gevent" or not answers["async_sample"]:
         yield tests / "test_gevent_async.py"
     if answers["database"] != "postgresql":

@@ -41,6 +41,9 @@ def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
     assert (project / "tests" / "test_gevent_async.py").exists() == gevent_async
     gevent = answers["worker_model"] == "gevent"
     assert (project / "tests" / "test_gevent_fairness.py").exists() == gevent
+    gthread = answers["worker_model"] == "gthread"
+    assert (package / "balanced_threads.py").exists() == gthread
+    assert (project / "tests" / "test_thread_balance.py").exists() == gthread
     assert not (project / "locks").exists()
     assert (project / "migrations" / "env.py").exists()
     assert len(list((project / "migrations" / "versions").glob("*.py"))) == 1
@@ -58,7 +61,10 @@ def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
     config = run(
         ["uv", "run", "--locked", "gunicorn", "--print-config"], project, APP_ENV="testing"
     )
-    assert re.search(rf"^worker_class\s+= {answers['worker_model']}$", config, re.M), config
+    worker_class = {"gthread": r"\S+\.balanced_threads\.BalancedThreadWorker"}.get(
+        answers["worker_model"], answers["worker_model"]
+    )
+    assert re.search(rf"^worker_class\s+= {worker_class}$", config, re.M), config
     assert re.search(r"^preload_app\s+= True$", config, re.M)
     assert re.search(r"^control_socket_disable\s+= True$", config, re.M)
 

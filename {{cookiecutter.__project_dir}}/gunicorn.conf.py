@@ -54,7 +54,13 @@ def env_int(name: str, default: int) -> int:
 cpus = usable_cpus()
 
 # --- Workers ---------------------------------------------------------------------------
-worker_class = WORKER_MODEL
+# gthread: gunicorn's threaded worker, accepting only while it has a thread free, so that
+# connections that arrive together spread over the workers (balanced_threads.py).
+worker_class = (
+    "{{ cookiecutter.package_name }}.balanced_threads.BalancedThreadWorker"
+    if WORKER_MODEL == "gthread"
+    else WORKER_MODEL
+)
 # sync: one request per process, so 2 x CPUs + 1 keeps CPUs busy while some wait on I/O.
 # gthread and gevent: concurrency comes from threads or greenlets; one process per CPU.
 workers = env_int("WEB_CONCURRENCY", 2 * cpus + 1 if WORKER_MODEL == "sync" else max(2, cpus))

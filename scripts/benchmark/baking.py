@@ -26,6 +26,13 @@ class BakedService:
     def gunicorn_config(self) -> Path:
         return self.project / "gunicorn.conf.py"
 
+    @property
+    def worker_class(self) -> str:
+        """As its gunicorn.conf.py names it: gthread is served by a class of the service's."""
+        if self.model == "gthread":
+            return f"{self.package}.balanced_threads.BalancedThreadWorker"
+        return self.model
+
 
 def bake_service(model: str, output_dir: Path) -> BakedService:
     project = Path(

@@ -33,8 +33,10 @@ def resolved_settings(command: Sequence[str], env: dict, cwd: Path) -> dict[str,
     return resolved
 
 
-def check_service_settings(model: str, service: dict[str, str], workers: int) -> None:
-    if service.get("worker_class") != model or service.get("workers") != str(workers):
+def check_service_settings(
+    model: str, worker_class: str, service: dict[str, str], workers: int
+) -> None:
+    if service.get("worker_class") != worker_class or service.get("workers") != str(workers):
         raise BenchmarkError(
             f"{model}: gunicorn resolved worker_class={service.get('worker_class')},"
             f" workers={service.get('workers')}"
@@ -54,12 +56,12 @@ def check_same_worker_settings(
         raise BenchmarkError(f"{model}: the {name} config serves {variant.get('wsgi_app')}")
 
 
-def describe_concurrency(resolved: dict[str, str]) -> str:
+def describe_concurrency(model: str, resolved: dict[str, str]) -> str:
     """As gunicorn resolved it, e.g. "gthread: 2 workers x 4 threads, never recycled"."""
     per_worker = {
         "gthread": f" x {resolved.get('threads')} threads",
         "gevent": f" x {resolved.get('worker_connections')} connections",
-    }.get(resolved.get("worker_class", ""), "")
+    }.get(model, "")
     recycling = (
         f"recycled every {resolved.get('max_requests')}±{resolved.get('max_requests_jitter')}"
         " requests"
@@ -67,6 +69,6 @@ def describe_concurrency(resolved: dict[str, str]) -> str:
         else "never recycled"
     )
     return (
-        f"{resolved.get('worker_class')}: {resolved.get('workers')} workers{per_worker},"
+        f"{model} ({resolved.get('worker_class')}): {resolved.get('workers')} workers{per_worker},"
         f" {recycling}"
     )

@@ -54,7 +54,7 @@ def verified_settings(service: BakedService, run: Run, settings: Settings) -> di
         return resolved_settings(target.command(service), env, service.project)
 
     resolved = resolve(SERVICE)
-    check_service_settings(service.model, resolved, settings.workers)
+    check_service_settings(service.model, service.worker_class, resolved, settings.workers)
     for target in VARIANTS:
         variant = resolve(target)
         check_same_worker_settings(service.model, target.name, resolved, variant, target.wsgi_app)
@@ -69,7 +69,13 @@ def serving(
     env = target.environment(service, run, settings, port)
     log = run.workdir / f"{service.model}-{target.name}-{port}.log"
     with running_server(
-        target.command(service), env, service.project, log, port, service.model, settings.workers
+        target.command(service),
+        env,
+        service.project,
+        log,
+        port,
+        service.worker_class,
+        settings.workers,
     ) as server:
         yield server, port
 
@@ -110,7 +116,9 @@ def benchmark_model(service: BakedService, run: Run, settings: Settings) -> Mode
             lambda: measure(NAIVE_MIX, service.model, naive_server, naive_port, settings),
             settings.rounds,
         )
-    return ModelReport([measured[s] for s in ROW_ORDER], describe_concurrency(resolved))
+    return ModelReport(
+        [measured[s] for s in ROW_ORDER], describe_concurrency(service.model, resolved)
+    )
 
 
 def benchmark_all(

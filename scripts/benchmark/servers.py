@@ -43,9 +43,11 @@ def worker_pids(master: int) -> list[int]:
     return pids
 
 
-def boot_lines_ok(log: Path, model: str, workers: int) -> bool:
+def boot_lines_ok(log: Path, worker_class: str, workers: int) -> bool:
     text = log.read_text(errors="replace")
-    return f"Using worker: {model}" in text and text.count("Booting worker with pid") >= workers
+    return (
+        f"Using worker: {worker_class}" in text and text.count("Booting worker with pid") >= workers
+    )
 
 
 def answers_healthz(port: int) -> bool:
@@ -80,7 +82,13 @@ def stop_server(process: subprocess.Popen) -> None:
 
 @contextlib.contextmanager
 def running_server(
-    command: Sequence[str], env: dict, cwd: Path, log: Path, port: int, model: str, workers: int
+    command: Sequence[str],
+    env: dict,
+    cwd: Path,
+    log: Path,
+    port: int,
+    worker_class: str,
+    workers: int,
 ) -> Iterator[subprocess.Popen]:
     """A gunicorn serving on `port`, its workers booted as configured; stopped on exit."""
     with log.open("w") as log_file:
@@ -96,7 +104,7 @@ def running_server(
         )
     try:
         deadline = time.monotonic() + SERVER_START_SECONDS
-        while not (answers_healthz(port) and boot_lines_ok(log, model, workers)):
+        while not (answers_healthz(port) and boot_lines_ok(log, worker_class, workers)):
             if process.poll() is not None:
                 raise BenchmarkError(f"gunicorn exited with {process.returncode}:\n{log_tail(log)}")
             if time.monotonic() > deadline:

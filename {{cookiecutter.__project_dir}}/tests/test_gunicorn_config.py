@@ -20,6 +20,8 @@ from .live_server import PROJECT_CONFIG, PROJECT_ROOT
 
 SETTINGS = ("worker_class", "workers", "threads", "worker_connections", "preload_app",
             "control_socket_disable", "timeout", "graceful_timeout", "max_requests")  # fmt: skip
+# Models served by a worker class of the service's own instead of gunicorn's.
+WORKER_CLASSES = {"gthread": f"{baked.__package__}.balanced_threads.BalancedThreadWorker"}
 ENV_HANDED_TO_APP = ("APP_ENV", "DB_POOL_SIZE", "REDIS_MAX_CONNECTIONS")
 PROBE = """
 import json, os, runpy, sys
@@ -65,7 +67,7 @@ def load_config(tmp_path: Path, **env: str) -> dict:
 
 def test_the_worker_model_and_policies(tmp_path: Path) -> None:
     config = load_config(tmp_path)
-    assert config["worker_class"] == baked.WORKER_MODEL
+    assert config["worker_class"] == WORKER_CLASSES.get(baked.WORKER_MODEL, baked.WORKER_MODEL)
     assert config["preload_app"] is True
     assert config["control_socket_disable"] is True
     assert config["graceful_timeout"] > 0 and config["max_requests"] > 0
