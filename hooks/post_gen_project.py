@@ -40,6 +40,8 @@ def files_of_unchosen_options(answers):
     if answers["database"] != "postgresql":
         yield Path("haproxy.cfg")  # SQLite keeps one instance: nothing to balance
         yield tests / "test_stale_connections.py"  # no server to end a connection
+        yield tests / "test_database_round_trips.py"  # counted in PostgreSQL's protocol
+        yield tests / "postgres_messages.py"
 
 
 def lock_variant(answers):

@@ -2,7 +2,8 @@
 
 The service is pointed at the proxy instead of the database. `cut()` closes every proxied
 connection and stops listening, so new connections are refused, as when the database server
-is down; `restore()` listens again on the same port. Plain threads, loopback only.
+is down; `restore()` listens again on the same port. An observer, if given, sees what each
+client sends, in order, chunk by chunk. Plain threads, loopback only.
 """
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 ACCEPT_POLL_SECONDS = 0.05
 CONNECT_TIMEOUT_SECONDS = 2.0
 REBIND_SECONDS = 2.0
 JOIN_SECONDS = 2.0
 CHUNK = 65536
+
+# Called with the client's link (one per connection) and each chunk it sends, on that
+# link's own thread.
+Observer = Callable[[object, bytes], None]
 
 
 def _require_loopback(host: str) -> None:
@@ -53,9 +58,12 @@ class _Link:
 class TcpProxy:
     """Forwards 127.0.0.1:`port` to `target_host`:`target_port` until cut."""
 
-    def __init__(self, target_host: str, target_port: int) -> None:
+    def __init__(
+        self, target_host: str, target_port: int, observer: Observer | None = None
+    ) -> None:
         _require_loopback(target_host)
         self.target = (target_host, target_port)
+        self.observer = observer
         self.port = 0  # chosen by the first listen, then kept across cut() and restore()
         self._lock = threading.Lock()
         self._links: set[_Link] = set()
@@ -154,15 +162,19 @@ class TcpProxy:
             link = _Link(client, upstream)
             with self._lock:
                 self._links.add(link)
-            self._spawn(self._pump, link, client, upstream)
-            self._spawn(self._pump, link, upstream, client)
+            self._spawn(self._pump, link, client, upstream, self.observer)
+            self._spawn(self._pump, link, upstream, client, None)
 
-    def _pump(self, link: _Link, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(
+        self, link: _Link, source: socket.socket, sink: socket.socket, observer: Observer | None
+    ) -> None:
         try:
             while True:
                 data = source.recv(CHUNK)
                 if not data:
                     break
+                if observer is not None:
+                    observer(link, data)
                 sink.sendall(data)
         except OSError:
             pass
@@ -173,8 +185,8 @@ class TcpProxy:
 
 
 @contextlib.contextmanager
-def proxy_to(host: str, port: int) -> Iterator[TcpProxy]:
-    proxy = TcpProxy(host, port)
+def proxy_to(host: str, port: int, observer: Observer | None = None) -> Iterator[TcpProxy]:
+    proxy = TcpProxy(host, port, observer)
     try:
         yield proxy
     finally:

@@ -1,11 +1,12 @@
-"""Connections that arrive together spread over the gthread workers: a worker accepts one
-only while it has a thread free (balanced_threads.py).
+"""Connections that arrive together spread over the gthread workers: a worker whose threads
+are all taken leaves the next connections to one with a thread free (balanced_threads.py).
 
-One worker is frozen while twice its threads of clients connect, then thawed. The awake
-worker takes as many as it has threads; the rest stay in the listen queue until the
-thawed worker takes them, so all the clients' slow requests run side by side, in one
-delay. gunicorn's stock gthread worker accepts every one of them in the worker that was
-awake, whose threads then take two delays while the other worker serves nothing."""
+One worker is frozen while more clients than its threads connect, then thawed. The awake
+worker takes as many as it has threads and pauses (made long here, so that the test does
+not race it); the thawed worker takes the rest,
+so all the clients' slow requests run side by side, in one delay. gunicorn's stock gthread
+worker accepts every one of them in the worker that was awake, whose threads then take two
+delays while the other worker serves nothing."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ from pathlib import Path
 from .live_server import PROJECT_CONFIG, LiveServer, start
 
 THREADS = 4
-CLIENTS = 2 * THREADS
+CLIENTS = THREADS + 2
 DELAY_SECONDS = 1.0
-ACCEPT_SECONDS = 0.5  # for the awake worker to accept what it will
+# For the awake worker to accept what it will; its pause when busy is longer.
+ACCEPT_SECONDS = 0.5
+LONG_PAUSE = {"GUNICORN_BUSY_PAUSE_MS": "3000"}
 
 
 def connect_while_one_worker_is_frozen(live: LiveServer) -> list[http.client.HTTPConnection]:
@@ -62,7 +65,8 @@ def slow_requests_on_connections_made_together(live: LiveServer) -> tuple[set[in
 
 
 def test_connections_made_together_are_served_by_every_worker(live_settings) -> None:
-    with start(live_settings, "thread-balance", GUNICORN_THREADS=str(THREADS)) as live:
+    threads = {"GUNICORN_THREADS": str(THREADS), **LONG_PAUSE}
+    with start(live_settings, "thread-balance", **threads) as live:
         pids, seconds = slow_requests_on_connections_made_together(live)
     assert len(pids) == 2
     assert seconds < 1.7 * DELAY_SECONDS
@@ -74,7 +78,8 @@ def test_the_stock_worker_queues_them_on_one(live_settings, tmp_path: Path) -> N
         PROJECT_CONFIG.read_text(encoding="utf-8") + '\nworker_class = "gthread"\n',
         encoding="utf-8",
     )
-    with start(live_settings, "stock-threads", config=stock, GUNICORN_THREADS=str(THREADS)) as live:
+    threads = {"GUNICORN_THREADS": str(THREADS), **LONG_PAUSE}
+    with start(live_settings, "stock-threads", config=stock, **threads) as live:
         pids, seconds = slow_requests_on_connections_made_together(live)
     assert len(pids) == 1
     assert seconds >= 1.9 * DELAY_SECONDS

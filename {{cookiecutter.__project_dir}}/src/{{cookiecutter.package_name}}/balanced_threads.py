@@ -1,4 +1,4 @@
-"""gunicorn's threaded worker, accepting a connection only while it has a thread free.
+"""gunicorn's threaded worker, leaving a connection to a worker with a thread free.
 
 Every worker watches the one listening socket, and gunicorn's gthread worker accepts
 whenever it holds fewer than worker_connections (1000) connections, handing each to its
@@ -6,30 +6,48 @@ thread pool at once. When clients connect together (a load balancer's pool, a cl
 keep-alive connections) one worker can take them all: its threads queue the requests
 while the other workers' threads idle, and a keep-alive connection never moves. Measured
 with 16 keep-alive clients of a view that waits 50 ms: half the throughput and twice the
-latency in about half the runs. Accepting only with a thread free leaves the connection in
-the listen queue for a worker that can serve it now. gunicorn has no setting for this, so
-the worker is subclassed; tests/test_thread_balance.py shows the stock worker's imbalance.
+latency in about half the runs.
+
+Here a worker whose threads are all taken stops accepting for a pause after each
+connection it takes (GUNICORN_BUSY_PAUSE_MS, default 50), so that a worker with a thread
+free takes the next ones. It does not stop for longer: when no other worker can (it is
+being replaced, or as busy), a connection left in the listen queue would wait there for
+seconds, as it did when this worker stopped accepting until a thread freed. gunicorn has
+no setting for this, so the worker is subclassed; tests/test_thread_balance.py shows the
+stock worker's imbalance.
 """
 
 from __future__ import annotations
 
+import os
+import time
 from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
+
+DEFAULT_BUSY_PAUSE_MS = 50
 
 
 class BalancedThreadWorker(ThreadWorker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Connections handed to the thread pool and not yet finished, new and kept alive
-        # alike. Touched by the worker's main loop only: gunicorn defers finish_request
-        # to it.
+        # alike, and when a busy worker may accept again. Touched by the worker's main loop
+        # only: gunicorn defers finish_request to it.
         self.connections_in_pool = 0
+        self.busy_pause_ends = 0.0
+        pause_ms = os.environ.get("GUNICORN_BUSY_PAUSE_MS", "").strip()
+        self.busy_pause_seconds = int(pause_ms or DEFAULT_BUSY_PAUSE_MS) / 1000
+
+    def accept(self, listener: Any) -> None:
+        super().accept(listener)
+        if self.connections_in_pool >= self.cfg.threads:
+            self.busy_pause_ends = time.monotonic() + self.busy_pause_seconds
+        self._review_accepting()
 
     def enqueue_req(self, conn: Any) -> None:
         self.connections_in_pool += 1
         super().enqueue_req(conn)
-        self._review_accepting()
 
     def finish_request(self, conn: Any, fs: Any) -> None:
         self.connections_in_pool -= 1
@@ -37,9 +55,11 @@ class BalancedThreadWorker(ThreadWorker):
         self._review_accepting()
 
     def set_accept_enabled(self, enabled: bool) -> None:
-        super().set_accept_enabled(enabled and self.connections_in_pool < self.cfg.threads)
+        # gunicorn's main loop calls this on every turn while its own condition (alive, under
+        # worker_connections) differs from the current state: a pause ends on the next turn.
+        busy = self.connections_in_pool >= self.cfg.threads
+        paused = busy and time.monotonic() < self.busy_pause_ends
+        super().set_accept_enabled(enabled and not paused)
 
     def _review_accepting(self) -> None:
-        # gunicorn's main loop changes accepting only when its own condition (alive, under
-        # worker_connections) changes; a thread taken or freed must change it too.
         self.set_accept_enabled(self.alive and self.nr_conns < self.worker_connections)

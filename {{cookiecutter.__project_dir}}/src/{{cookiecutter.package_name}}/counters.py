@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Insert, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 
 from .extensions import db
 from .models import Counter
@@ -30,16 +31,22 @@ def _upsert(insert) -> Insert:
 # tenth of the benchmark mix's CPU per request.
 POSTGRESQL_UPSERT = _upsert(postgresql.insert)
 SQLITE_UPSERT = _upsert(sqlite.insert)
+CURRENT_VALUE = select(Counter.value).where(Counter.name == bindparam("name"))
+
+
+def _single_statement() -> Connection:
+    # One statement is atomic by itself, so it runs outside a transaction (autocommit) on a
+    # connection of its own from the same pool: a transaction would add a BEGIN and a COMMIT
+    # (or ROLLBACK), two more round trips to the database than the statement's one.
+    return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def increment(name: str) -> int:
     upsert = POSTGRESQL_UPSERT if db.engine.dialect.name == "postgresql" else SQLITE_UPSERT
-    # One statement is atomic by itself, so it runs outside a transaction (autocommit) on a
-    # connection of its own from the same pool: a transaction would add a BEGIN and a COMMIT,
-    # two more round trips to the database than the statement's one.
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    with _single_statement() as connection:
         return connection.execute(upsert, {"name": name}).scalar_one()
 
 
 def current_value(name: str) -> int | None:
-    return db.session.execute(select(Counter.value).where(Counter.name == name)).scalar()
+    with _single_statement() as connection:
+        return connection.execute(CURRENT_VALUE, {"name": name}).scalar()
