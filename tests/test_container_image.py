@@ -72,9 +72,13 @@ def free_port() -> int:
 
 
 def request(url: str, body: bytes | None = None, cookie: str = "") -> tuple[int, str, str]:
+    """Status, body and the session cookie set ("session=..."), if any. The service sets its
+    freshness marker (session_fresh) beside it."""
     headers = {"Content-Type": "application/json", "Cookie": cookie}
     with urllib.request.urlopen(urllib.request.Request(url, body, headers), timeout=10) as answer:
-        return answer.status, answer.read().decode(), answer.headers.get("Set-Cookie", "")
+        cookies = answer.headers.get_all("Set-Cookie") or []
+        session = next((c for c in cookies if c.startswith("session=")), "")
+        return answer.status, answer.read().decode(), session
 
 
 def wait_until_healthy(image: Image, env: dict, server: subprocess.Popen) -> None:

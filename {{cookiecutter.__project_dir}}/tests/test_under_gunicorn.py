@@ -171,7 +171,11 @@ def test_preloaded_workers_never_share_a_database_connection(server: LiveServer)
 def test_workers_start_with_the_masters_objects_frozen(server: LiveServer) -> None:
     """pre_fork hides the preloaded app from the workers' garbage collector, so that a
     collection leaves the pages they share with the master shared."""
-    answers = [requests.get(server.url("/test/pid"), timeout=5).json() for _ in range(20)]
+    # Each request on a new connection, taken by whichever worker wakes first: on a busy
+    # machine one can win many in a row, so ask until both have answered, within bounds.
+    answers = []
+    while len({answer["pid"] for answer in answers}) < 2 and len(answers) < 200:
+        answers.append(requests.get(server.url("/test/pid"), timeout=5).json())
     assert len({answer["pid"] for answer in answers}) == 2, "both workers must have answered"
     assert all(answer["frozen_objects"] > 10_000 for answer in answers), answers
 
