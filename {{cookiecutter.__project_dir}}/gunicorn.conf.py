@@ -48,7 +48,13 @@ def usable_cpus(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
 
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
-    return int(value) if value else default
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        # One line naming the variable stops the start, instead of a traceback of this file.
+        raise SystemExit(f"{name} must be a whole number, not {value!r}") from None
 
 
 cpus = usable_cpus()
@@ -66,6 +72,10 @@ worker_class = (
 workers = env_int("WEB_CONCURRENCY", 2 * cpus + 1 if WORKER_MODEL == "sync" else max(2, cpus))
 # gthread: requests in flight per worker (a sync worker with threads > 1 becomes gthread).
 threads = env_int("GUNICORN_THREADS", 4) if WORKER_MODEL == "gthread" else 1
+if WORKER_MODEL == "gthread":
+    # How long a worker with every thread busy leaves new connections to the others after
+    # taking one (balanced_threads.py). Read here, so that a bad value stops the start.
+    os.environ["GUNICORN_BUSY_PAUSE_MS"] = str(env_int("GUNICORN_BUSY_PAUSE_MS", 50))
 # gevent: open connections per worker; the database pool, not this, bounds DB concurrency.
 worker_connections = env_int("GUNICORN_WORKER_CONNECTIONS", 200)
 requests_per_worker = {"sync": 1, "gthread": threads, "gevent": worker_connections}[WORKER_MODEL]

@@ -74,6 +74,21 @@ def test_the_worker_model_and_policies(tmp_path: Path) -> None:
     assert config["env"]["APP_ENV"] == "production"
 
 
+NUMBERS = ("WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "GUNICORN_KEEPALIVE")
+GTHREAD_NUMBERS = ("GUNICORN_THREADS", "GUNICORN_BUSY_PAUSE_MS")
+
+
+@pytest.mark.parametrize(
+    "name", NUMBERS + (GTHREAD_NUMBERS if baked.WORKER_MODEL == "gthread" else ())
+)
+def test_a_number_that_is_not_one_stops_the_start_naming_it(tmp_path: Path, name: str) -> None:
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        load_config(tmp_path, **{name: "soon"})
+    assert refused.value.stderr.strip().splitlines()[-1] == (
+        f"{name} must be a whole number, not 'soon'"
+    )
+
+
 def test_workers_follow_web_concurrency(tmp_path: Path) -> None:
     assert load_config(tmp_path, WEB_CONCURRENCY="7")["workers"] == 7
 

@@ -9,12 +9,14 @@ with 16 keep-alive clients of a view that waits 50 ms: half the throughput and t
 latency in about half the runs.
 
 Here a worker whose threads are all taken stops accepting for a pause after each
-connection it takes (GUNICORN_BUSY_PAUSE_MS, default 50), so that a worker with a thread
-free takes the next ones. It does not stop for longer: when no other worker can (it is
-being replaced, or as busy), a connection left in the listen queue would wait there for
-seconds, as it did when this worker stopped accepting until a thread freed. gunicorn has
-no setting for this, so the worker is subclassed; tests/test_thread_balance.py shows the
-stock worker's imbalance.
+connection it takes (GUNICORN_BUSY_PAUSE_MS, read by gunicorn.conf.py), so that a worker
+with a thread free takes the next ones. The pause ends on the main loop's next turn after
+it, which a finished request brings at once and nothing delays past a second; a
+connection this worker took meanwhile would have waited for a thread anyway. It never
+stops for longer: when no other worker can take a connection (it is being replaced, or as
+busy), one left in the listen queue waited there for seconds while this worker stopped
+accepting until a thread freed. gunicorn has no setting for this, so the worker is
+subclassed; tests/test_thread_balance.py shows the stock worker's imbalance.
 """
 
 from __future__ import annotations
@@ -25,8 +27,6 @@ from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
 
-DEFAULT_BUSY_PAUSE_MS = 50
-
 
 class BalancedThreadWorker(ThreadWorker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -36,8 +36,7 @@ class BalancedThreadWorker(ThreadWorker):
         # only: gunicorn defers finish_request to it.
         self.connections_in_pool = 0
         self.busy_pause_ends = 0.0
-        pause_ms = os.environ.get("GUNICORN_BUSY_PAUSE_MS", "").strip()
-        self.busy_pause_seconds = int(pause_ms or DEFAULT_BUSY_PAUSE_MS) / 1000
+        self.busy_pause_seconds = int(os.environ["GUNICORN_BUSY_PAUSE_MS"]) / 1000
 
     def accept(self, listener: Any) -> None:
         super().accept(listener)
