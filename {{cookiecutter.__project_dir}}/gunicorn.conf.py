@@ -60,8 +60,9 @@ def env_int(name: str, default: int) -> int:
 cpus = usable_cpus()
 
 # --- Workers ---------------------------------------------------------------------------
-# gthread: gunicorn's threaded worker, accepting only while it has a thread free, so that
-# connections that arrive together spread over the workers (balanced_threads.py).
+# gthread: gunicorn's threaded worker, made to leave new connections to a worker with a
+# thread free, so that connections that arrive together spread over the workers
+# (balanced_threads.py).
 worker_class = (
     "{{ cookiecutter.package_name }}.balanced_threads.BalancedThreadWorker"
     if WORKER_MODEL == "gthread"

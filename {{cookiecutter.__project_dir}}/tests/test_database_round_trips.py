@@ -20,9 +20,9 @@ from .tcp_proxy import proxy_to
 COUNTER = "/api/counters/round-trips"
 # Not a request's cost: a worker's first request opens its pool's connection (a handshake,
 # the dialect's first queries), and psycopg prepares a statement on its fifth run on a
-# connection (two round trips, once). On new connections, so on random workers, this many
-# requests per route reach each of two workers more than five times but once in a million.
-WARM_UP_REQUESTS = 40
+# connection (two round trips, once). One worker, so that the warm-up warms the worker that
+# is measured; requests one at a time, so that its pool keeps one connection.
+WARM_UP_REQUESTS = 10
 # Flask tears a request down (returning its connection) as gunicorn closes the answer,
 # which can be after the client has it.
 SETTLE_SECONDS = 0.3
@@ -40,8 +40,7 @@ class CountedDatabase:
 
     def warm_up(self, method: str, path: str) -> None:
         for _ in range(WARM_UP_REQUESTS):
-            response = requests.request(method, self.live.url(path), timeout=10)
-            assert response.status_code < 300, response.text
+            self.request(method, path)
 
     def round_trips_of(self, method: str, path: str, **options) -> int:
         time.sleep(SETTLE_SECONDS)
@@ -58,7 +57,7 @@ def service(live_settings) -> Iterator[CountedDatabase]:
     with proxy_to(url.host or "127.0.0.1", url.port or 5432, round_trips) as proxy:
         proxied = url.set(host="127.0.0.1", port=proxy.port)
         settings = {**live_settings, "database_url": proxied.render_as_string(False)}
-        with start(settings, "database-round-trips", app=None) as live:
+        with start(settings, "database-round-trips", app=None, WEB_CONCURRENCY="1") as live:
             counted = CountedDatabase(live, round_trips)
             counted.warm_up("POST", COUNTER)
             counted.warm_up("GET", COUNTER)

@@ -38,17 +38,18 @@ def end_the_pooled_connection(app: Flask, database_url: str) -> None:
         time.sleep(0.01)
 
 
-def increment_status(app: Flask) -> int:
-    return app.test_client().post(f"/api/counters/stale-{uuid.uuid4().hex[:8]}").status_code
+def increment(app: Flask, name: str):
+    return app.test_client().post(f"/api/counters/{name}")
 
 
 def test_a_connection_the_server_ended_is_replaced_before_use(
     make_app: Callable[..., Flask], database_url: str
 ) -> None:
     app = make_app(**ONE_CONNECTION)
-    assert increment_status(app) == 200
+    name = f"stale-{uuid.uuid4().hex[:8]}"
+    assert increment(app, name).get_json() == {"name": name, "value": 1}
     end_the_pooled_connection(app, database_url)
-    assert increment_status(app) == 200
+    assert increment(app, name).get_json() == {"name": name, "value": 2}
 
 
 def test_without_the_check_the_same_request_fails(
@@ -58,4 +59,6 @@ def test_without_the_check_the_same_request_fails(
     app = make_app(**ONE_CONNECTION)
     end_the_pooled_connection(app, database_url)
     monkeypatch.setattr(stale_connections, "has_input_waiting", lambda *_: False)
-    assert increment_status(app) == 503
+    response = increment(app, f"stale-{uuid.uuid4().hex[:8]}")
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "database_unavailable"

@@ -17,26 +17,20 @@ SQLAlchemy then invalidates the whole pool, as after a failed ping.
 from __future__ import annotations
 
 import select
-import sys
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 
-
-def _poll_class() -> Any:
-    # poll(), unlike select(), takes any descriptor number. gevent's patched poll() answers
-    # only after a turn of its loop, even with a zero timeout; the original one, asked not to
-    # wait, never blocks the worker.
-    monkey = sys.modules.get("gevent.monkey")
-    if monkey is not None and monkey.is_module_patched("select"):
-        return monkey.get_original("select", "poll")
-    return select.poll
+from .gevent_state import unpatched
 
 
 def has_input_waiting(dbapi_connection: Any) -> bool:
-    poller = _poll_class()()
+    # poll(), unlike select(), takes any descriptor number. gevent's patched poll() answers
+    # only after a turn of its loop, even with a zero timeout; the original one, asked not to
+    # wait, never blocks the worker.
+    poller = unpatched("select", "poll")()
     poller.register(dbapi_connection.fileno(), select.POLLIN)
     return bool(poller.poll(0))  # POLLIN, or POLLHUP and POLLERR, which poll always reports
 
