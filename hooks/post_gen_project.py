@@ -26,22 +26,23 @@ def files_of_unchosen_options(answers):
     tests = Path("tests")
     if not answers["async_sample"]:
         yield package / "api" / "fanout_api.py"
-        yield tests / "test_fanout.py"
-        yield tests / "test_fanout_under_gunicorn.py"
+        yield tests / "api" / "test_fanout.py"
+        yield tests / "concurrency" / "test_fanout_under_gunicorn.py"
     if (answers["worker_model"], answers["database"]) != ("gevent", "postgresql"):
-        yield tests / "test_gevent_postgres.py"
+        yield tests / "concurrency" / "test_gevent_postgres.py"
     if answers["worker_model"] != "gevent":
-        yield tests / "test_gevent_fairness.py"
+        yield tests / "concurrency" / "test_gevent_fairness.py"
     if answers["worker_model"] != "gthread":
-        yield package / "balanced_threads.py"
-        yield tests / "test_thread_balance.py"
+        yield package / "worker_models" / "balanced_threads.py"
+        yield tests / "concurrency" / "test_thread_balance.py"
     if answers["worker_model"] != "gevent" or not answers["async_sample"]:
-        yield tests / "test_gevent_async.py"
+        yield tests / "concurrency" / "test_gevent_async.py"
     if answers["database"] != "postgresql":
         yield Path("haproxy.cfg")  # SQLite keeps one instance: nothing to balance
-        yield tests / "test_stale_connections.py"  # no server to end a connection
-        yield tests / "test_database_round_trips.py"  # counted in PostgreSQL's protocol
-        yield tests / "postgres_messages.py"
+        yield tests / "faults" / "test_stale_connections.py"  # no server to end a connection
+        # Counted in PostgreSQL's protocol.
+        yield tests / "concurrency" / "test_database_round_trips.py"
+        yield tests / "support" / "postgres_messages.py"
 
 
 def lock_variant(answers):

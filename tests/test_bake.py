@@ -32,18 +32,20 @@ def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
     package = project / "src" / "my_service"
 
     assert unrendered_places(project) == []
+    tests = project / "tests"
     assert (package / "api" / "fanout_api.py").exists() == answers["async_sample"]
-    assert (project / "tests" / "test_fanout.py").exists() == answers["async_sample"]
-    assert (project / "tests" / "test_fanout_under_gunicorn.py").exists() == answers["async_sample"]
+    assert (tests / "api" / "test_fanout.py").exists() == answers["async_sample"]
+    fanout_live = tests / "concurrency" / "test_fanout_under_gunicorn.py"
+    assert fanout_live.exists() == answers["async_sample"]
     gevent_postgres = (answers["worker_model"], answers["database"]) == ("gevent", "postgresql")
-    assert (project / "tests" / "test_gevent_postgres.py").exists() == gevent_postgres
+    assert (tests / "concurrency" / "test_gevent_postgres.py").exists() == gevent_postgres
     gevent_async = answers["worker_model"] == "gevent" and answers["async_sample"]
-    assert (project / "tests" / "test_gevent_async.py").exists() == gevent_async
+    assert (tests / "concurrency" / "test_gevent_async.py").exists() == gevent_async
     gevent = answers["worker_model"] == "gevent"
-    assert (project / "tests" / "test_gevent_fairness.py").exists() == gevent
+    assert (tests / "concurrency" / "test_gevent_fairness.py").exists() == gevent
     gthread = answers["worker_model"] == "gthread"
-    assert (package / "balanced_threads.py").exists() == gthread
-    assert (project / "tests" / "test_thread_balance.py").exists() == gthread
+    assert (package / "worker_models" / "balanced_threads.py").exists() == gthread
+    assert (tests / "concurrency" / "test_thread_balance.py").exists() == gthread
     assert not (project / "locks").exists()
     assert (project / "migrations" / "env.py").exists()
     assert len(list((project / "migrations" / "versions").glob("*.py"))) == 1
@@ -61,7 +63,7 @@ def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
     config = run(
         ["uv", "run", "--locked", "gunicorn", "--print-config"], project, APP_ENV="testing"
     )
-    worker_class = {"gthread": r"\S+\.balanced_threads\.BalancedThreadWorker"}.get(
+    worker_class = {"gthread": r"\S+\.worker_models\.balanced_threads\.BalancedThreadWorker"}.get(
         answers["worker_model"], answers["worker_model"]
     )
     assert re.search(rf"^worker_class\s+= {worker_class}$", config, re.M), config

@@ -87,13 +87,13 @@ def test_a_template_syntax_answer_fails_before_anything_is_written(tmp_path, ans
 # package): the rest of the suite is name-blind, and runs for every combination in
 # test_generated_suites.py.
 NAME_BEARING_TESTS = [
-    "tests/test_module_state.py",
-    "tests/test_settings.py",
-    "tests/test_gunicorn_config.py",
-    "tests/test_migrations.py",
-    "tests/test_session_api.py",
-    "tests/test_metrics.py",
-    "tests/test_under_gunicorn.py",
+    "tests/startup/test_module_state.py",
+    "tests/startup/test_settings.py",
+    "tests/startup/test_gunicorn_config.py",
+    "tests/startup/test_migrations.py",
+    "tests/api/test_session_api.py",
+    "tests/api/test_metrics.py",
+    "tests/concurrency/test_under_gunicorn.py",
 ]
 
 

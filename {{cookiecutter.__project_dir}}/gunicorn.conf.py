@@ -62,9 +62,9 @@ cpus = usable_cpus()
 # --- Workers ---------------------------------------------------------------------------
 # gthread: gunicorn's threaded worker, made to leave new connections to a worker with a
 # thread free, so that connections that arrive together spread over the workers
-# (balanced_threads.py).
+# (worker_models/balanced_threads.py).
 worker_class = (
-    "{{ cookiecutter.package_name }}.balanced_threads.BalancedThreadWorker"
+    "{{ cookiecutter.package_name }}.worker_models.balanced_threads.BalancedThreadWorker"
     if WORKER_MODEL == "gthread"
     else WORKER_MODEL
 )
@@ -75,7 +75,8 @@ workers = env_int("WEB_CONCURRENCY", 2 * cpus + 1 if WORKER_MODEL == "sync" else
 threads = env_int("GUNICORN_THREADS", 4) if WORKER_MODEL == "gthread" else 1
 if WORKER_MODEL == "gthread":
     # How long a worker with every thread busy leaves new connections to the others after
-    # taking one (balanced_threads.py). Read here, so that a bad value stops the start.
+    # taking one (worker_models/balanced_threads.py). Read here, so that a bad value stops
+    # the start.
     os.environ["GUNICORN_BUSY_PAUSE_MS"] = str(env_int("GUNICORN_BUSY_PAUSE_MS", 50))
 # gevent: open connections per worker; the database pool, not this, bounds DB concurrency.
 worker_connections = env_int("GUNICORN_WORKER_CONNECTIONS", 200)
@@ -120,7 +121,7 @@ if os.environ.get("RUNTIME_DIRECTORY_OWNER") != str(os.getpid()):
     os.environ["RUNTIME_DIRECTORY_OWNER"] = str(os.getpid())
 
 # --- Serving -----------------------------------------------------------------------------
-wsgi_app = "{{ cookiecutter.package_name }}.wsgi:app"
+wsgi_app = "{{ cookiecutter.package_name }}.server.wsgi:app"
 # All interfaces by default: the service runs in a container or behind a proxy.
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 # A heartbeat: a worker silent this long is killed. For gthread and gevent it does not
@@ -152,12 +153,13 @@ control_socket_disable = "GUNICORN_CONTROL_SOCKET" not in os.environ
 if not control_socket_disable:
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 
-# --- Logs: gunicorn's, the app's and the libraries', one format, stdout (log_config.py) -----
-logger_class = "{{ cookiecutter.package_name }}.gunicorn_integration.ServiceLogger"
+# --- Logs: gunicorn's, the app's and the libraries', one format, stdout ----------------
+# (machinery/log_config.py)
+logger_class = "{{ cookiecutter.package_name }}.server.gunicorn_integration.ServiceLogger"
 accesslog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Used by LOG_FORMAT=text only; JSON access lines are built from the request's fields.
-# Only the atoms of gunicorn_integration.access_atoms are filled; any other logs "-".
+# Only the atoms of server/gunicorn_integration.access_atoms are filled; any other logs "-".
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
 
 
@@ -165,7 +167,7 @@ def on_starting(server):
     """Requests gunicorn refuses itself get the service's JSON error, not an HTML page."""
     import gunicorn.util
 
-    from {{ cookiecutter.package_name }}.gunicorn_integration import write_json_error
+    from {{ cookiecutter.package_name }}.server.gunicorn_integration import write_json_error
 
     gunicorn.util.write_error = write_json_error
 
@@ -198,7 +200,7 @@ def pre_fork(server, worker):
 
 def post_fork(server, worker):
     """Each worker drops the database connections it inherited from the master."""
-    from {{ cookiecutter.package_name }}.database import dispose_inherited_pools
+    from {{ cookiecutter.package_name }}.machinery.database import dispose_inherited_pools
 
     dispose_inherited_pools(worker.app.wsgi())
 

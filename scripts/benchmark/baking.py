@@ -30,7 +30,7 @@ class BakedService:
     def worker_class(self) -> str:
         """As its gunicorn.conf.py names it: gthread is served by a class of the service's."""
         if self.model == "gthread":
-            return f"{self.package}.balanced_threads.BalancedThreadWorker"
+            return f"{self.package}.worker_models.balanced_threads.BalancedThreadWorker"
         return self.model
 
 

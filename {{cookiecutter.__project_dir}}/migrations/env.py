@@ -1,14 +1,18 @@
 """Alembic's environment for `flask db ...`: the migrations run on the app's own engine and
-metadata, one run at a time per database ({{ cookiecutter.package_name }}/migration_lock.py)."""
+metadata, one run at a time per database (machinery/migration_lock.py)."""
 
 import logging
 
 from alembic import context
 from flask import current_app
 
-from {{ cookiecutter.package_name }}.migration_lock import migration_lock
+# The team's tables, on the metadata that `flask db migrate` and `flask db check` compare
+# with the database.
+from {{ cookiecutter.package_name }} import models  # noqa: F401
+from {{ cookiecutter.package_name }}.machinery.migration_lock import migration_lock
 
-# No logging set-up here: the service's own (log_config.py) carries Alembic's lines too.
+# No logging set-up here: the service's own (machinery/log_config.py) carries Alembic's
+# lines too.
 config = context.config
 
 

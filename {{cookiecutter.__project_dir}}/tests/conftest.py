@@ -16,12 +16,13 @@ import pytest
 from flask import Flask
 from redis import Redis
 
-from {{ cookiecutter.package_name }} import baked, create_app
-from {{ cookiecutter.package_name }}.extensions import db
+from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.machinery import baked
+from {{ cookiecutter.package_name }}.machinery.extensions import db
 
-from .live_server import LiveServer, start
-from .migration_runs import upgrade_in_process
-from .support import TEST_SECRET_KEY, temporary_postgres_database
+from .support.common import TEST_SECRET_KEY, temporary_postgres_database
+from .support.live_server import LiveServer, start
+from .support.migration_runs import upgrade_in_process
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 POSTGRES_ADMIN_URL = os.environ.get(

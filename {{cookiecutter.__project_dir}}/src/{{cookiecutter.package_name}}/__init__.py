@@ -11,18 +11,18 @@ from typing import Any
 from flask import Flask
 
 from . import api
-from .database import database_url, engine_options, init_database
-from .errors import register_error_handlers
-from .health import blueprint as health_blueprint
-from .log_config import init_logging
-from .metrics import init_metrics
-from .proxies import init_proxies
-from .request_id import init_request_id
-from .schema import init_schema
-from .security_headers import init_security_headers
-from .service_flask import ServiceFlask
-from .sessions import init_sessions
-from .settings import load_settings
+from .machinery.database import database_url, engine_options, init_database
+from .machinery.errors import register_error_handlers
+from .machinery.health import blueprint as health_blueprint
+from .machinery.log_config import init_logging
+from .machinery.metrics import init_metrics
+from .machinery.proxies import init_proxies
+from .machinery.request_id import init_request_id
+from .machinery.schema import init_schema
+from .machinery.security_headers import init_security_headers
+from .machinery.service_flask import ServiceFlask
+from .machinery.sessions import init_sessions
+from .machinery.settings import load_settings
 
 
 def _api_blueprints():

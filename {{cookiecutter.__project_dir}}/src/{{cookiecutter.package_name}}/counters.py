@@ -11,7 +11,7 @@ from sqlalchemy import Insert, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from .extensions import db
+from .machinery.extensions import db
 from .models import Counter
 
 

@@ -3,7 +3,7 @@
 from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .extensions import db
+from .machinery.extensions import db
 
 
 class Counter(db.Model):

@@ -5,8 +5,8 @@ import re
 from flask import Blueprint
 
 from .. import counters
-from ..errors import APIError
-from ..sessions import sessionless
+from ..machinery.errors import APIError
+from ..machinery.sessions import sessionless
 
 _COUNTER_NAME = re.compile(r"[a-z0-9_-]{1,64}")
 blueprint = Blueprint("counters_api", __name__, url_prefix="/api/counters")

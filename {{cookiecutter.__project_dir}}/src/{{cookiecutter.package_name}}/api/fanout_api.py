@@ -9,8 +9,8 @@ import time
 
 from flask import Blueprint
 
-from ..sessions import sessionless
-from ..validation import query_number
+from ..machinery.sessions import sessionless
+from ..machinery.validation import query_number
 
 MAX_TASKS = 50
 MAX_DELAY_SECONDS = 2.0

@@ -1,11 +1,11 @@
 """Shows what the service sees of a request: its id (carried through flask.g), and the
 client's address, scheme and this route's external URL (the client's own behind trusted
-proxies, see proxies.py)."""
+proxies, see machinery/proxies.py)."""
 
 from flask import Blueprint, request, url_for
 
-from ..request_id import current_request_id
-from ..sessions import sessionless
+from ..machinery.request_id import current_request_id
+from ..machinery.sessions import sessionless
 
 blueprint = Blueprint("request_api", __name__, url_prefix="/api")
 

@@ -6,8 +6,8 @@ only what belongs to one user; shared or contended state lives in the database.
 
 from flask import Blueprint, current_app, session
 
-from ..errors import APIError
-from ..validation import json_object, text_field
+from ..machinery.errors import APIError
+from ..machinery.validation import json_object, text_field
 
 MAX_USERNAME_LENGTH = 64
 MAX_ITEM_LENGTH = 200

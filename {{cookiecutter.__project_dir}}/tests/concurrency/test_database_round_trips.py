@@ -1,0 +1,86 @@
+"""Database round trips are part of the contract too, counted from what the real gunicorn's
+workers send PostgreSQL through a proxy (postgres_messages.py). Incrementing or reading a
+counter is one round trip: its one statement runs in autocommit, without a BEGIN and a
+COMMIT or ROLLBACK, and no SELECT 1 tests the pooled connection first (stale_connections.py
+replaces pool_pre_ping). Routes that need no database send nothing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+from sqlalchemy.engine import make_url
+
+from ..support.live_server import LiveServer, start
+from ..support.postgres_messages import RoundTrips
+from ..support.tcp_proxy import proxy_to
+
+COUNTER = "/api/counters/round-trips"
+# Not a request's cost: a worker's first request opens its pool's connection (a handshake,
+# the dialect's first queries), and psycopg prepares a statement on its fifth run on a
+# connection (two round trips, once). One worker, so that the warm-up warms the worker that
+# is measured; requests one at a time, so that its pool keeps one connection.
+WARM_UP_REQUESTS = 10
+# Flask tears a request down (returning its connection) as gunicorn closes the answer,
+# which can be after the client has it.
+SETTLE_SECONDS = 0.3
+
+
+class CountedDatabase:
+    def __init__(self, live: LiveServer, round_trips: RoundTrips) -> None:
+        self.live = live
+        self.round_trips = round_trips
+        self.http = requests.Session()
+
+    def request(self, method: str, path: str, **options) -> None:
+        response = self.http.request(method, self.live.url(path), timeout=10, **options)
+        assert response.status_code < 300, response.text
+
+    def warm_up(self, method: str, path: str) -> None:
+        for _ in range(WARM_UP_REQUESTS):
+            self.request(method, path)
+
+    def round_trips_of(self, method: str, path: str, **options) -> int:
+        time.sleep(SETTLE_SECONDS)
+        before = self.round_trips.count()
+        self.request(method, path, **options)
+        time.sleep(SETTLE_SECONDS)
+        return self.round_trips.count() - before
+
+
+@pytest.fixture(scope="module")
+def service(live_settings) -> Iterator[CountedDatabase]:
+    round_trips = RoundTrips()
+    url = make_url(live_settings["database_url"])
+    with proxy_to(url.host or "127.0.0.1", url.port or 5432, round_trips) as proxy:
+        proxied = url.set(host="127.0.0.1", port=proxy.port)
+        settings = {**live_settings, "database_url": proxied.render_as_string(False)}
+        with start(settings, "database-round-trips", app=None, WEB_CONCURRENCY="1") as live:
+            counted = CountedDatabase(live, round_trips)
+            counted.warm_up("POST", COUNTER)
+            counted.warm_up("GET", COUNTER)
+            yield counted
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+def test_incrementing_or_reading_a_counter_is_one_round_trip(
+    service: CountedDatabase, method: str
+) -> None:
+    assert [service.round_trips_of(method, COUNTER) for _ in range(3)] == [1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/healthz", None),
+        ("POST", "/api/session/login", {"username": "u"}),
+        ("GET", "/api/session", None),
+        ("POST", "/api/session/items", {"item": "x"}),
+    ],
+)
+def test_a_route_without_the_database_sends_nothing(
+    service: CountedDatabase, method: str, path: str, body: dict | None
+) -> None:
+    assert service.round_trips_of(method, path, json=body) == 0

@@ -1,0 +1,109 @@
+"""Round trips are part of the contract: the Redis commands each route sends, counted on a
+Redis of this test's own behind the real gunicorn. Reading a session costs one command,
+GETEX (it also pushes the expiry back); a write adds one SET; a route marked @sessionless
+sends none. A change that adds a round trip fails here; one that removes one updates the
+table on purpose."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+import requests
+from redis import Redis
+
+from ..support.common import SESSION_COOKIE
+from ..support.live_server import LiveServer, start
+from ..support.redis_process import dedicated_redis
+
+FRESH_COOKIE = f"{SESSION_COOKIE}_fresh"
+# Sent once per new connection, not per request: the pool's handshake.
+CONNECTION_SET_UP = {"client|setinfo", "hello", "auth", "select"}
+COUNTING = {"config|resetstat", "info"}  # this test's own
+
+
+class CountedService:
+    def __init__(self, live: LiveServer, redis: Redis) -> None:
+        self.live = live
+        self.redis = redis
+
+    def commands(self, http: requests.Session, method: str, path: str, **options) -> Counter:
+        """The commands Redis received while the service answered this one request."""
+        self.redis.config_resetstat()
+        response = http.request(method, self.live.url(path), timeout=10, **options)
+        assert response.status_code < 300, response.text
+        return Counter(
+            {
+                name: entry["calls"]
+                for name, entry in (
+                    (key.removeprefix("cmdstat_"), value)
+                    for key, value in self.redis.info("commandstats").items()
+                )
+                if name not in CONNECTION_SET_UP | COUNTING
+            }
+        )
+
+    def logged_in(self) -> requests.Session:
+        http = requests.Session()
+        login = http.post(self.live.url("/api/session/login"), json={"username": "u"}, timeout=10)
+        assert login.ok, login.text
+        return http
+
+
+@pytest.fixture(scope="module")
+def service(live_settings, tmp_path_factory) -> Iterator[CountedService]:
+    with dedicated_redis(tmp_path_factory.mktemp("round-trips"), name="round-trips") as redis:
+        settings = {**live_settings, "redis_url": redis.url}
+        with start(settings, "round-trips", app=None) as live:
+            yield CountedService(live, Redis.from_url(redis.url))
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/healthz"),
+        ("GET", "/metrics"),
+        ("GET", "/api/request"),
+        ("POST", "/api/counters/round-trips"),
+        ("GET", "/api/counters/round-trips"),
+    ],
+)
+def test_a_sessionless_route_sends_nothing_even_with_a_session_cookie(
+    service: CountedService, method: str, path: str
+) -> None:
+    assert service.commands(service.logged_in(), method, path) == {}
+
+
+def test_reading_a_session_is_one_command(service: CountedService) -> None:
+    assert service.commands(service.logged_in(), "GET", "/api/session") == {"getex": 1}
+
+
+def test_a_new_visitor_costs_nothing(service: CountedService) -> None:
+    assert service.commands(requests.Session(), "GET", "/api/session") == {}
+
+
+def test_renewing_the_cookie_checks_the_key_once(service: CountedService) -> None:
+    http = service.logged_in()
+    http.cookies.pop(FRESH_COOKIE)  # as a browser drops it, half the cookie's life later
+    assert service.commands(http, "GET", "/api/session") == {"getex": 1, "expire": 1}
+    assert service.commands(http, "GET", "/api/session") == {"getex": 1}
+
+
+def test_writing_a_session_is_two_commands(service: CountedService) -> None:
+    added = service.commands(service.logged_in(), "POST", "/api/session/items", json={"item": "x"})
+    assert added == {"getex": 1, "set": 1}
+
+
+def test_login_and_logout(service: CountedService) -> None:
+    http = requests.Session()
+    login = {"json": {"username": "a"}}
+    # A new visitor has nothing to retire; a second login retires the first id.
+    assert service.commands(http, "POST", "/api/session/login", **login) == {"set": 1}
+    second = service.commands(http, "POST", "/api/session/login", **login)
+    assert second == {"getex": 1, "del": 1, "set": 1}
+    assert service.commands(http, "POST", "/api/session/logout") == {"getex": 1, "del": 1}
+
+
+def test_readiness_is_one_ping(service: CountedService) -> None:
+    assert service.commands(requests.Session(), "GET", "/readyz") == {"ping": 1}

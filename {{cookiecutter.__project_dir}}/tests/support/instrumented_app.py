@@ -1,0 +1,110 @@
+"""The service exactly as gunicorn builds it, plus routes that only the tests call.
+
+Environment switches select the broken variants the tests compare against:
+TEST_STOCK_SESSIONS=1 uses stock Flask-Session, TEST_STOCK_ASYNC=1 Flask's own async_to_sync,
+TEST_NAIVE_METRICS=1 answers /metrics from the worker's own registry, and
+TEST_TOUCH_DB_AT_LOAD=1 opens a pooled connection while the app is preloaded in the
+master, as module-level code in a real service might.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import time
+
+from flask import Flask, Response, current_app, request, session
+from flask_session.redis import RedisSessionInterface
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import event, text
+
+from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.machinery.extensions import db
+from {{ cookiecutter.package_name }}.machinery.sessions import sessionless
+
+
+def _remember_creating_process(_dbapi_connection, record) -> None:
+    record.info["created_by_pid"] = os.getpid()
+
+
+def slow_session_read():
+    state = {"username": session.get("username"), "items": list(session.get("items", ()))}
+    time.sleep(float(request.args.get("delay", "0.5")))
+    return state
+
+
+@sessionless
+def db_connection():
+    connection = db.session.connection()
+    backend = None
+    if connection.dialect.name == "postgresql":
+        backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    return {
+        "pid": os.getpid(),
+        "created_by_pid": connection.connection.info["created_by_pid"],
+        "backend": backend,
+    }
+
+
+@sessionless
+def slow_query():
+    seconds = float(request.args.get("seconds", "1"))
+    db.session.execute(text("SELECT pg_sleep(:seconds)"), {"seconds": seconds})
+    return {"slept": seconds}
+
+
+@sessionless
+def worker_pid():
+    time.sleep(float(request.args.get("delay", "0")))
+    return {"pid": os.getpid(), "frozen_objects": gc.get_freeze_count()}
+
+
+@sessionless
+def log_lines():
+    """Writes records as a request would: the app's logger, a library's, and an exception."""
+    marker = request.args.get("marker", "")
+    current_app.logger.info("app line %s", marker)
+    logging.getLogger("some.library").warning("library line %s", marker)
+    try:
+        raise ValueError(f"handled {marker}")
+    except ValueError:
+        current_app.logger.exception("exception line %s", marker)
+    return {"logged": marker}
+
+
+@sessionless
+def naive_metrics():
+    """The broken variant: one worker's own registry, as a per-process setup would serve."""
+    registry = current_app.extensions["metrics"].registry
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def build() -> Flask:
+    app = create_app({"APP_ENV": os.environ.get("APP_ENV", "production")})
+    with app.app_context():
+        event.listen(db.engine, "connect", _remember_creating_process)
+    app.add_url_rule("/test/slow-session-read", view_func=slow_session_read)
+    app.add_url_rule("/test/db-connection", view_func=db_connection)
+    app.add_url_rule("/test/slow-query", view_func=slow_query)
+    app.add_url_rule("/test/pid", view_func=worker_pid)
+    app.add_url_rule("/test/log", view_func=log_lines)
+
+    if os.environ.get("TEST_STOCK_SESSIONS") == "1":
+        app.session_interface = RedisSessionInterface(
+            app,
+            client=app.session_interface.client,
+            key_prefix=app.config["APP_SETTINGS"].session_key_prefix,
+        )
+    if os.environ.get("TEST_NAIVE_METRICS") == "1":
+        app.view_functions["metrics.scrape"] = naive_metrics
+    if os.environ.get("TEST_STOCK_ASYNC") == "1":
+        app.async_to_sync = Flask.async_to_sync.__get__(app)
+    if os.environ.get("TEST_TOUCH_DB_AT_LOAD") == "1":
+        with app.app_context():
+            db.session.execute(text("SELECT 1"))
+            db.session.remove()
+    return app
+
+
+app = build()
