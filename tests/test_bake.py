@@ -49,6 +49,7 @@ def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
     assert not (project / "locks").exists()
     assert (project / "migrations" / "env.py").exists()
     assert len(list((project / "migrations" / "versions").glob("*.py"))) == 1
+    assert layout_map_mismatches(project) == []
 
     metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     dependencies = " ".join(metadata["project"]["dependencies"])
@@ -69,6 +70,30 @@ def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
     assert re.search(rf"^worker_class\s+= {worker_class}$", config, re.M), config
     assert re.search(r"^preload_app\s+= True$", config, re.M)
     assert re.search(r"^control_socket_disable\s+= True$", config, re.M)
+
+
+def layout_map_mismatches(project: Path) -> list[str]:
+    """The generated README's Layout section names every module and folder of the package
+    and every test group; every test file the README names exists in this bake (but the
+    template's own load-balancer test, which it cites for its figures)."""
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout") :]
+    [package] = (project / "src").iterdir()
+    # The routes in api/ are the team's: the map names the folder, not each sample.
+    files = [path for path in package.rglob("*.py")
+             if path.name != "__init__.py" and path.parent.name != "api"]  # fmt: skip
+    folders = [*package.glob("*/"), *(project / "tests").glob("*/")]
+    mismatches = [f"not in the Layout map: {path.relative_to(project)}" for path in files
+                  if path.name not in layout]  # fmt: skip
+    mismatches += [f"not in the Layout map: {path.relative_to(project)}/" for path in folders
+                   if not path.name.startswith("__") and f"{path.name}/" not in layout]  # fmt: skip
+    named_tests = set(re.findall(r"`(?:tests/)?((?:[a-z_]+/)?test_[a-z_]+\.py)`", readme))
+    mismatches += [
+        f"the README names a missing test: {name}"
+        for name in sorted(named_tests - {"test_load_balancer.py"})
+        if not (project / "tests" / name).exists()
+    ]
+    return mismatches
 
 
 def passes_its_own_pre_commit_hooks(project: Path) -> None:
