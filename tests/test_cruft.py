@@ -40,16 +40,36 @@ def commit_everything(cwd: Path, message: str) -> None:
     git(cwd, "commit", "--quiet", "--message", message)
 
 
-def template_repository(destination: Path) -> Path:
-    """A git repository holding this template as it is in the work tree, to change later."""
+def copy_work_tree(destination: Path) -> None:
+    """This template's files as they are in the work tree, committed or not."""
     listed = git(TEMPLATE, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
     for name in filter(None, listed.split("\0")):
         source = TEMPLATE / name
         if source.is_file():
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             (destination / name).write_bytes(source.read_bytes())
+
+
+def template_repository(destination: Path) -> Path:
+    """A git repository holding this template as it is in the work tree, to change later."""
+    copy_work_tree(destination)
     git(destination, "init", "--quiet", "--initial-branch", "main")
     commit_everything(destination, "The template as tested")
+    return destination
+
+
+def template_repository_at(destination: Path, commit: str) -> Path:
+    """A git repository holding this template as it was at an earlier commit of its own."""
+    destination.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", commit], cwd=TEMPLATE, capture_output=True
+    )
+    assert archive.returncode == 0, (
+        f"this test needs the template's git history (a full clone): {archive.stderr.decode()}"
+    )
+    subprocess.run(["tar", "-x", "-C", str(destination)], input=archive.stdout, check=True)
+    git(destination, "init", "--quiet", "--initial-branch", "main")
+    commit_everything(destination, f"The template at {commit[:12]}")
     return destination
 
 
@@ -162,3 +182,99 @@ def test_changing_an_answer_gives_exactly_what_a_fresh_bake_would(
     assert differing == []
     assert (project / ".env").read_bytes() == local_env
     run(["cruft", "check"], project)
+
+
+# The template's last commit before its machinery left the package's top level for
+# machinery/, server/ and worker_models/, and the tests' helpers went to tests/support/.
+BEFORE_THE_LAYOUT_MOVE = "bf8dbf44c486893d0bc43c406f08a91fbe42d961"
+MOVE_SECTION = "### Across the layout move"
+TEAM_ROUTE = '''"""The team's own route, written against the layout before the move."""
+
+from flask import Blueprint
+
+from ..errors import APIError
+from ..sessions import sessionless
+
+blueprint = Blueprint("orders_api", __name__, url_prefix="/api/orders")
+
+
+@blueprint.get("/<int:number>")
+@sessionless
+def show(number: int):
+    if number > 10:
+        raise APIError(404, "not_found", "No such order")
+    return {"number": number}
+'''
+TEAM_TEST = '''"""The team's own test, beside the template's, before the move."""
+
+from .support import SESSION_COOKIE
+
+
+def test_an_order_is_shown(client) -> None:
+    assert client.get("/api/orders/3").get_json() == {"number": 3}
+    assert client.get("/api/orders/11").status_code == 404
+    assert SESSION_COOKIE == "session"
+'''
+TEAM_SETTINGS_EDIT = ('"SESSION_LIFETIME_SECONDS", 86400', '"SESSION_LIFETIME_SECONDS", 43200')
+
+
+def documented_import_rewrite(project: Path) -> str:
+    """The commands the service's own README gives for its own files after the move, but
+    the last line (the whole suite), which the test replaces by the part that matters."""
+    readme = (project / "README.md").read_text()
+    section = readme[readme.index(MOVE_SECTION) :]
+    block = section[section.index("```sh\n") + len("```sh\n") :]
+    lines = block[: block.index("```")].splitlines()
+    assert lines[-1] == "uv run ruff check --fix . && uv run pytest", lines[-1]
+    return "\n".join(["set -euo pipefail", *lines[:-1]])
+
+
+def pytest_in(project: Path, *paths: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["uv", "run", "--locked", "--quiet", "pytest", "-q", "-p", "no:cacheprovider", *paths],
+        cwd=project, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+
+
+def test_cruft_update_carries_an_edited_service_across_the_layout_move(tmp_path: Path) -> None:
+    template = template_repository_at(tmp_path / "template", BEFORE_THE_LAYOUT_MOVE)
+    project = service_under_git(template, tmp_path / "services", {"project_name": "Kept Up"})
+    package = project / "src" / "kept_up"
+    old_settings = package / "settings.py"
+    assert old_settings.exists() and not (package / "machinery").exists()
+    old_settings.write_text(old_settings.read_text().replace(*TEAM_SETTINGS_EDIT))
+    (package / "api" / "orders_api.py").write_text(TEAM_ROUTE)
+    (project / "tests" / "test_orders.py").write_text(TEAM_TEST)
+    commit_everything(project, "The team's own changes")
+
+    for name in git(template, "ls-files", "-z").split("\0"):
+        if name:
+            (template / name).unlink()
+    copy_work_tree(template)
+    commit_everything(template, "The layout move, and whatever came after it")
+
+    # What the team sees: a clean three-way merge. Its edit to a moved file follows the
+    # file to its new place; every file it did not touch is exactly the new template's.
+    assert_merged_cleanly(project, cruft_update(project))
+    assert not old_settings.exists()
+    assert TEAM_SETTINGS_EDIT[1] in (package / "machinery" / "settings.py").read_text()
+    fresh = cruft_create(template, tmp_path / "fresh", {"project_name": "Kept Up"})
+    updated, expected = files_of(project), files_of(fresh)
+    team_files = {"src/kept_up/api/orders_api.py", "tests/test_orders.py"}
+    assert sorted(set(updated) - team_files) == sorted(expected)
+    differing = [name for name in expected if updated[name] != expected[name]]
+    assert differing == ["src/kept_up/machinery/settings.py"]
+
+    # What it must do: its own files still import the old places, and fail to load...
+    commit_everything(project, "The template's update")
+    run(["uv", "sync", "--locked", "--quiet"], project)
+    before = pytest_in(project, "tests/test_orders.py")
+    assert before.returncode != 0 and "ImportError" in before.stdout, before.stdout
+    # ...until it runs the rewrite its README gives; then its own tests pass beside the
+    # template's (the generated suites run the rest for every combination).
+    run(["bash", "-c", documented_import_rewrite(project)], project)
+    assert git(project, "diff", "--name-only").split() == sorted(team_files)
+    run(["uv", "run", "--locked", "ruff", "check", "."], project)
+    after = pytest_in(project, "tests/test_orders.py", "tests/api/test_session_api.py",
+                      "tests/startup/test_module_state.py")  # fmt: skip
+    assert after.returncode == 0 and "passed" in after.stdout, after.stdout + after.stderr
