@@ -1,4 +1,4 @@
-"""Database tables."""
+"""The team's database tables; a change here needs a migration (README: Changing the schema)."""
 
 from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column

@@ -1,5 +1,6 @@
-"""The JSON API: one module per concern, each exposing a `blueprint`.
+"""The team's routes: the JSON API, one module per concern, each exposing a `blueprint`.
 
 create_app registers every module found here, so an optional feature is added or removed
-by adding or deleting its file.
+by adding or deleting its file. The modules here are samples to edit, copy or delete; their
+tests are in tests/api/.
 """
