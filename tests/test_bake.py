@@ -48,7 +48,7 @@ def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
     assert (tests / "concurrency" / "test_thread_balance.py").exists() == gthread
     assert not (project / "locks").exists()
     assert (project / "migrations" / "env.py").exists()
-    assert len(list((project / "migrations" / "versions").glob("*.py"))) == 1
+    assert len(list((project / "migrations" / "versions").glob("*.py"))) == 2
     assert layout_map_mismatches(project) == []
 
     metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))

@@ -11,9 +11,13 @@ from typing import Any
 from flask import Flask
 
 from . import api
+from .machinery import baked
+from .machinery.api_contract import build_api_contract, init_api_contract
+from .machinery.api_docs import init_api_docs
 from .machinery.database import database_url, engine_options, init_database
 from .machinery.errors import register_error_handlers
 from .machinery.health import blueprint as health_blueprint
+from .machinery.json_bodies import init_json_bodies
 from .machinery.log_config import init_logging
 from .machinery.metrics import init_metrics
 from .machinery.proxies import init_proxies
@@ -33,7 +37,15 @@ def _api_blueprints():
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build an app from the environment; `config` overrides environment values."""
     settings = load_settings({**os.environ, **(config or {})})
-    app = ServiceFlask(__name__, instance_relative_config=True)
+    app = ServiceFlask(
+        __name__,
+        instance_relative_config=True,
+        title=baked.PROJECT_NAME,
+        version=api.VERSION,
+        enable_openapi=settings.api_docs,
+        docs_path=None,  # served by machinery/api_docs.py, without a CDN
+        json_errors=False,  # machinery/errors.py answers every error
+    )
     if settings.is_production:
         app.debug = False  # Flask would take it from FLASK_DEBUG, even in production
     init_logging(app, settings)
@@ -56,6 +68,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_schema(app, settings)
     init_sessions(app, settings)
     init_request_id(app)
+    init_json_bodies(app)
+    init_api_contract(app)
     init_security_headers(app)
     register_error_handlers(app)
     app.register_blueprint(health_blueprint)
@@ -63,5 +77,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_proxies(app, settings)
     for blueprint in _api_blueprints():
         app.register_blueprint(blueprint)
+    if settings.api_docs:
+        init_api_docs(app, baked.PROJECT_NAME)
+        build_api_contract(app)
 
     return app

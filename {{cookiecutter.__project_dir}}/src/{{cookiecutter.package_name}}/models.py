@@ -1,8 +1,11 @@
 """The team's database tables; a change here needs a migration (README: Changing the schema)."""
 
-from sqlalchemy import BigInteger, String
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .machinery.column_types import UTCDateTime
 from .machinery.extensions import db
 
 
@@ -11,3 +14,23 @@ class Counter(db.Model):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class Note(db.Model):
+    """The sample resource: `version` rises by one with every change, and a change names
+    the version it was made against (README: The notes resource)."""
+
+    __tablename__ = "note"
+    __table_args__ = (
+        # Keyset pagination walks (created_at, id) in order: one index serves every page.
+        Index("ix_note_created_at_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
+    )  # SQLite numbers rows by itself only for an INTEGER primary key
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -40,7 +40,7 @@ def test_invalid_counter_names_are_refused(client, name: str) -> None:
     for method in (client.post, client.get):
         response = method(f"/api/counters/{name}")
         assert response.status_code == 422
-        assert response.get_json()["error"]["code"] == "invalid_counter_name"
+        assert response.get_json()["error"]["code"] == "validation_failed"
 
 
 def hammer(app: Flask, path: str, clients: int) -> int:

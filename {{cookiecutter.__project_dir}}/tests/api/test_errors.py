@@ -39,7 +39,7 @@ def test_a_body_that_is_not_json_is_a_415(client, content_type) -> None:
 @pytest.mark.parametrize("body", ["[]", '"text"', "3", "null"])
 def test_json_that_is_not_an_object_is_a_422(client, body: str) -> None:
     response = client.post("/api/session/login", data=body, content_type="application/json")
-    assert_json_error(response, 422, "invalid_body")
+    assert_json_error(response, 422, "validation_failed")
 
 
 def test_a_body_over_the_limit_is_a_413(make_app) -> None:
@@ -52,7 +52,7 @@ def test_a_lone_surrogate_is_refused_not_stored(client) -> None:
     response = client.post(
         "/api/session/items", data='{"item": "\\ud800"}', content_type="application/json"
     )
-    assert_json_error(response, 422, "invalid_field")
+    assert_json_error(response, 422, "validation_failed")
     assert client.get("/api/session").get_json()["items"] == []
 
 

@@ -23,4 +23,4 @@ def test_defaults_apply(client) -> None:
 def test_out_of_bounds_parameters_are_a_422(client, query: str) -> None:
     response = client.get(f"/api/async/fanout?{query}")
     assert response.status_code == 422
-    assert response.get_json()["error"]["code"] == "invalid_query"
+    assert response.get_json()["error"]["code"] == "validation_failed"

@@ -112,5 +112,5 @@ def test_usernames_and_items_are_bounded(client) -> None:
     ):
         response = client.post(f"/api/session/{path}", json=body)
         assert response.status_code == 422, body
-        assert response.get_json()["error"]["code"] == "invalid_field"
+        assert response.get_json()["error"]["code"] == "validation_failed"
     assert client.post("/api/session/items", json={"item": "x" * 200}).status_code == 201

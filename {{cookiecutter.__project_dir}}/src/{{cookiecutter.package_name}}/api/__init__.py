@@ -4,3 +4,7 @@ create_app registers every module found here, so an optional feature is added or
 by adding or deleting its file. The modules here are samples to edit, copy or delete; their
 tests are in tests/api/.
 """
+
+# The API's own version, as the OpenAPI document states it: raise it when the contract
+# changes, and commit the new openapi.json with it (README: The API contract).
+VERSION = "0.1.0"

@@ -1,35 +1,41 @@
 """Counters shared by every client: contended state belongs in the database."""
 
-import re
-
-from flask import Blueprint
+from apiflask import APIBlueprint
+from pydantic import BaseModel, Field
 
 from .. import counters
 from ..machinery.errors import APIError
 from ..machinery.sessions import sessionless
 
-_COUNTER_NAME = re.compile(r"[a-z0-9_-]{1,64}")
-blueprint = Blueprint("counters_api", __name__, url_prefix="/api/counters")
+blueprint = APIBlueprint("counters_api", __name__, url_prefix="/api/counters", tag="Counters")
+DATABASE_DOWN = "The database is unavailable"
 
 
-def _checked(name: str) -> str:
-    if not _COUNTER_NAME.fullmatch(name):
-        raise APIError(422, "invalid_counter_name", "Counter names match [a-z0-9_-]{1,64}")
-    return name
+class CounterName(BaseModel):
+    name: str = Field(pattern=r"^[a-z0-9_-]{1,64}$")
+
+
+class CounterOut(BaseModel):
+    name: str
+    value: int
 
 
 @blueprint.post("/<name>")
 @sessionless
-def increment(name: str):
-    name = _checked(name)
-    return {"name": name, "value": counters.increment(name)}
+@blueprint.input(CounterName, location="path", arg_name="path")
+@blueprint.output(CounterOut)
+@blueprint.doc(responses={503: DATABASE_DOWN})
+def increment(name: str, path: CounterName):
+    return {"name": path.name, "value": counters.increment(path.name)}
 
 
 @blueprint.get("/<name>")
 @sessionless
-def show(name: str):
-    name = _checked(name)
-    value = counters.current_value(name)
+@blueprint.input(CounterName, location="path", arg_name="path")
+@blueprint.output(CounterOut)
+@blueprint.doc(responses={404: "No such counter", 503: DATABASE_DOWN})
+def show(name: str, path: CounterName):
+    value = counters.current_value(path.name)
     if value is None:
-        raise APIError(404, "not_found", f"No counter named {name!r}")
-    return {"name": name, "value": value}
+        raise APIError(404, "not_found", f"No counter named {path.name!r}")
+    return {"name": path.name, "value": value}

@@ -7,22 +7,33 @@ concurrency *inside* the request (N awaits overlap, so the request takes one del
 import asyncio
 import time
 
-from flask import Blueprint
+from apiflask import APIBlueprint
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..machinery.sessions import sessionless
-from ..machinery.validation import query_number
 
-MAX_TASKS = 50
-MAX_DELAY_SECONDS = 2.0
-blueprint = Blueprint("fanout_api", __name__, url_prefix="/api/async")
+blueprint = APIBlueprint("fanout_api", __name__, url_prefix="/api/async", tag="Async")
+
+
+class FanoutQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tasks: int = Field(10, ge=1, le=50)
+    delay: float = Field(0.1, ge=0.0, le=2.0, description="Seconds each task waits")
+
+
+class FanoutOut(BaseModel):
+    tasks: int
+    delay: float
+    elapsed: float = Field(description="Seconds the request took: one delay, not tasks x delay")
 
 
 @blueprint.get("/fanout")
 @sessionless
-async def fanout():
-    tasks = query_number("tasks", 10, 1, MAX_TASKS, kind=int)
-    delay = query_number("delay", 0.1, 0.0, MAX_DELAY_SECONDS)
+@blueprint.input(FanoutQuery, location="query", arg_name="query")
+@blueprint.output(FanoutOut)
+async def fanout(query: FanoutQuery):
     started = time.perf_counter()
-    await asyncio.gather(*(asyncio.sleep(delay) for _ in range(tasks)))
+    await asyncio.gather(*(asyncio.sleep(query.delay) for _ in range(query.tasks)))
     elapsed = time.perf_counter() - started
-    return {"tasks": tasks, "delay": delay, "elapsed": round(elapsed, 4)}
+    return {"tasks": query.tasks, "delay": query.delay, "elapsed": round(elapsed, 4)}

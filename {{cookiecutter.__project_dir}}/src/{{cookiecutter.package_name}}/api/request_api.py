@@ -2,16 +2,26 @@
 client's address, scheme and this route's external URL (the client's own behind trusted
 proxies, see machinery/proxies.py)."""
 
-from flask import Blueprint, request, url_for
+from apiflask import APIBlueprint
+from flask import request, url_for
+from pydantic import BaseModel
 
 from ..machinery.request_id import current_request_id
 from ..machinery.sessions import sessionless
 
-blueprint = Blueprint("request_api", __name__, url_prefix="/api")
+blueprint = APIBlueprint("request_api", __name__, url_prefix="/api", tag="Request")
+
+
+class RequestOut(BaseModel):
+    request_id: str
+    remote_addr: str | None
+    scheme: str
+    url: str
 
 
 @blueprint.get("/request")
 @sessionless
+@blueprint.output(RequestOut)
 def show():
     return {
         "request_id": current_request_id(),

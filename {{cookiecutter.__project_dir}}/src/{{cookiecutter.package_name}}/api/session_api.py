@@ -4,15 +4,43 @@ Two requests that both modify one session race (the last write wins), so the ses
 only what belongs to one user; shared or contended state lives in the database.
 """
 
-from flask import Blueprint, current_app, session
+from typing import Annotated
+
+from apiflask import APIBlueprint
+from flask import current_app, session
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..machinery.errors import APIError
-from ..machinery.validation import json_object, text_field
+from ..machinery.text_types import PlainText
 
-MAX_USERNAME_LENGTH = 64
-MAX_ITEM_LENGTH = 200
 MAX_ITEMS = 500
-blueprint = Blueprint("session_api", __name__, url_prefix="/api/session")
+blueprint = APIBlueprint("session_api", __name__, url_prefix="/api/session", tag="Session")
+REDIS_DOWN = "Redis (the session store) is unavailable"
+
+
+class Login(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: Annotated[PlainText, Field(min_length=1, max_length=64)]
+
+
+class NewItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    item: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class SessionOut(BaseModel):
+    username: str | None
+    items: list[str]
+
+
+class ItemsOut(BaseModel):
+    items: list[str]
+
+
+class LoginOut(BaseModel):
+    username: str
 
 
 def _state() -> dict:
@@ -20,31 +48,39 @@ def _state() -> dict:
 
 
 @blueprint.get("")
+@blueprint.output(SessionOut)
+@blueprint.doc(responses={503: REDIS_DOWN})
 def show():
     return _state()
 
 
 @blueprint.post("/login")
-def login():
-    username = text_field(json_object(), "username", MAX_USERNAME_LENGTH)
+@blueprint.input(Login, arg_name="login")
+@blueprint.output(LoginOut)
+@blueprint.doc(responses={503: REDIS_DOWN})
+def login(login: Login):
     # A new id at login: an id planted or seen before login is worth nothing after it.
     current_app.session_interface.regenerate(session)
-    session["username"] = username
-    return {"username": username}
+    session["username"] = login.username
+    return {"username": login.username}
 
 
 @blueprint.post("/items")
-def add_item():
-    item = text_field(json_object(), "item", MAX_ITEM_LENGTH, printable=False)
+@blueprint.input(NewItem, arg_name="new")
+@blueprint.output(ItemsOut, status_code=201)
+@blueprint.doc(responses={409: "The session holds MAX_ITEMS items already", 503: REDIS_DOWN})
+def add_item(new: NewItem):
     items = list(session.get("items", ()))
     if len(items) >= MAX_ITEMS:
         raise APIError(409, "session_full", f"A session holds at most {MAX_ITEMS} items")
-    items.append(item)
+    items.append(new.item)
     session["items"] = items
     return {"items": items}, 201
 
 
 @blueprint.post("/logout")
+@blueprint.output({}, status_code=204)
+@blueprint.doc(responses={503: REDIS_DOWN})
 def logout():
     session.clear()  # an emptied session is deleted from the store and its cookie expired
     return "", 204

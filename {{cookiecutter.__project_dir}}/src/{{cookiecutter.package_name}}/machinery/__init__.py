@@ -10,13 +10,18 @@ README's Layout section names them):
 - schema.py, migration_lock.py: the schema built by the migrations only, one run at a time.
 - sessions.py, redis_client.py: server-side sessions that never write back a stale copy, on
   a Redis client that fails fast.
-- errors.py, validation.py: every error as JSON, a lost dependency as a 503; input checks.
+- errors.py, json_bodies.py: every error as JSON, validation errors included, a lost
+  dependency as a 503; a declared JSON body required (415) and parseable (400).
+- api_contract.py, api_docs.py: the OpenAPI document, built once; /docs without a CDN.
+- text_types.py, preconditions.py, keyset_cursor.py, column_types.py: what a resource's
+  schemas and queries use: text a database can store, ETag and If-Match (412, 428),
+  opaque cursors for keyset pages, times that read back in UTC on both databases.
 - request_id.py, security_headers.py, proxies.py: per-request id, headers on every answer,
   the client's own address behind trusted proxies.
 - log_config.py, metrics.py, health.py: one logging configuration, /metrics exact across
   workers, /healthz and /readyz.
-- service_flask.py: the app class (routes matched once, async views under gevent).
+- service_flask.py: the app class, APIFlask (routes matched once, async views under gevent).
 
-A team uses it from its own code (APIError, sessionless, db) and wires it in create_app;
-it imports nothing of the team's code.
+A team uses it from its own code (APIError, sessionless, db, the text types, preconditions)
+and wires it in create_app; it imports nothing of the team's code.
 """

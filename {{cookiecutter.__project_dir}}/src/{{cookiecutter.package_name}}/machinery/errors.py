@@ -1,14 +1,25 @@
-"""Every error leaves as JSON {"error": {"code", "message"}}; lost dependencies as a 503."""
+"""Every error leaves as JSON {"error": {"code", "message"}}; lost dependencies as a 503.
+
+APIFlask sends every HTTP error, every `abort` and every failed validation through one
+error processor; the one here gives them all the service's error body. A failed validation
+adds which part of the request was wrong and why, field by field ("location", "fields").
+"""
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, jsonify
+from http import HTTPStatus
+from typing import Any
+
+from apiflask import APIFlask, HTTPError
+from flask import Response, current_app, jsonify
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import MasterDownError, ReadOnlyError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+VALIDATION_FAILED = "validation_failed"
 
 RETRY_AFTER_SECONDS = 1
 DEPENDENCY_ERRORS = (
@@ -23,14 +34,12 @@ DEPENDENCY_ERRORS = (
 REDIS_UNAVAILABLE_REPLIES = ("NOREPLICAS ",)
 
 
-class APIError(Exception):
+class APIError(HTTPError):
     """A client error the service explains: raise it from any view."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+    def __init__(self, status: int, code: str, message: str, **headers: str) -> None:
+        super().__init__(status, message, headers=headers or None, extra_data={"code": code})
         self.code = code
-        self.message = message
 
 
 def error_document(code: str, message: str) -> dict:
@@ -66,17 +75,36 @@ def dependency_unavailable(name: str) -> Response:
     return response
 
 
-def _api_error(error: APIError) -> Response:
-    return error_response(error.status, error.code, error.message)
+def _error_body(error: HTTPError) -> tuple[dict, int, Any]:
+    """APIFlask's error processor: APIError, abort(), werkzeug's errors and validation."""
+    extra = dict(error.extra_data)
+    code = extra.pop("code", None)
+    if error.detail:  # a failed validation: {location: {field: [messages]}}
+        ((location, fields),) = error.detail.items()
+        code = code or VALIDATION_FAILED
+        extra.update(location=location, fields=fields)
+    code = code or error_code(HTTPStatus(error.status_code).phrase)
+    body = error_document(code, error.message)
+    body["error"].update(extra)
+    return body, error.status_code, error.headers
 
 
-def _http_error(error: HTTPException) -> Response:
-    code = error_code(error.name or "error")
-    response = error_response(error.code or 500, code, error.description or error.name)
-    for header, value in error.get_headers():
-        if header.lower() not in ("content-type", "content-length"):
-            response.headers[header] = value  # Allow on 405, Retry-After where set
-    return response
+def _werkzeug_error(error: HTTPException) -> tuple[dict, int, Any]:
+    # APIFlask's own handler for these keeps only the reason phrase; the description says
+    # what to change ("The method is not allowed for the requested URL.").
+    headers = {
+        name: value
+        for name, value in error.get_headers()
+        if name.lower() not in ("content-type", "content-length")
+    }  # Allow on 405, Retry-After where set
+    return _error_body(
+        HTTPError(
+            error.code or 500,
+            error.description or error.name,
+            headers=headers,
+            extra_data={"code": error_code(error.name or "error")},
+        )
+    )
 
 
 def _server_error(error: InternalServerError) -> Response:
@@ -98,9 +126,9 @@ def _dependency_error(error: Exception) -> Response:
     return dependency_unavailable(name)
 
 
-def register_error_handlers(app: Flask) -> None:
-    app.register_error_handler(APIError, _api_error)
-    app.register_error_handler(HTTPException, _http_error)
+def register_error_handlers(app: APIFlask) -> None:
+    app.error_processor(_error_body)
+    app.register_error_handler(HTTPException, _werkzeug_error)
     app.register_error_handler(500, _server_error)
     for _, kinds in DEPENDENCY_ERRORS:
         for kind in kinds:

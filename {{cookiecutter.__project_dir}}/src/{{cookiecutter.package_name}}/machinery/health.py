@@ -6,7 +6,9 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 
-from flask import Blueprint, Response, current_app, jsonify
+from apiflask import APIBlueprint
+from flask import Response, current_app, jsonify
+from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -14,7 +16,16 @@ from .extensions import db
 from .sessions import sessionless
 
 READINESS_DEADLINE_SECONDS = 1.5
-blueprint = Blueprint("health", __name__)
+blueprint = APIBlueprint("health", __name__, tag="Health")
+
+
+class Alive(BaseModel):
+    status: str
+
+
+class Ready(BaseModel):
+    status: str
+    checks: dict[str, str]
 
 
 def _ping_database(engine: Engine) -> None:
@@ -45,6 +56,7 @@ def _run_checks(checks: dict[str, Callable[[], None]]) -> dict[str, str]:
 
 @blueprint.get("/healthz")
 @sessionless
+@blueprint.output(Alive)
 def healthz():
     return {"status": "ok"}
 
@@ -64,6 +76,8 @@ def _not_ready(status: str, code: str, message: str, **details: object) -> Respo
 
 @blueprint.get("/readyz")
 @sessionless
+@blueprint.output(Ready)
+@blueprint.doc(responses={503: "Draining, or a dependency does not answer"})
 def readyz():
     if _draining():
         # Still serving, but asking for no new traffic: a load balancer takes it out.

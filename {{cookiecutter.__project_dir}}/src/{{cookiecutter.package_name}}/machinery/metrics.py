@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable
 from ipaddress import ip_address
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, request
+from apiflask import APIBlueprint
+from flask import Flask, Response, abort, current_app, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -39,7 +40,7 @@ SCRAPE_ENDPOINT = "metrics.scrape"
 ENDPOINT_KEY = "service.endpoint"
 # Clients choose the method: anything unusual is one label value, not a new series each.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-blueprint = Blueprint("metrics", __name__)
+blueprint = APIBlueprint("metrics", __name__, tag="Health")
 
 
 class ServiceMetrics:
@@ -117,6 +118,15 @@ def _may_scrape(address: str | None) -> bool:
 
 @blueprint.get("/metrics")
 @sessionless
+@blueprint.doc(
+    responses={
+        200: {
+            "description": "Prometheus text format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        },
+        404: "The client's address may not scrape",
+    }
+)
 def scrape() -> Response:
     if not _may_scrape(request.remote_addr):
         abort(404)  # as if there were nothing here

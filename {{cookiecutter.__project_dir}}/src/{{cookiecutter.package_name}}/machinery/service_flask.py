@@ -1,11 +1,12 @@
-"""The app class: Flask with the behaviours a threaded, greenlet-served service needs."""
+"""The app class: APIFlask (Flask with typed input, output and an OpenAPI document) with
+the behaviours a threaded, greenlet-served service needs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from flask import Flask
+from apiflask import APIFlask
 from flask.ctx import RequestContext
 
 from ..worker_models.async_bridge import WorkerEventLoop, gevent_async_to_sync
@@ -24,7 +25,7 @@ class RequestMatchedOnce(RequestContext):
             super().match_request()
 
 
-class ServiceFlask(Flask):
+class ServiceFlask(APIFlask):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.worker_event_loop = WorkerEventLoop()

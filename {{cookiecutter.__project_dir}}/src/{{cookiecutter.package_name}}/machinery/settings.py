@@ -51,6 +51,7 @@ class Settings:
     redis_pool_timeout: float
     trusted_proxy_hops: int
     drain_flag_file: str | None
+    api_docs: bool
 
     @property
     def is_production(self) -> bool:
@@ -186,4 +187,7 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
         redis_pool_timeout=_number(env, "REDIS_POOL_TIMEOUT", 0.5, minimum=0.0),
         trusted_proxy_hops=_integer(env, "TRUSTED_PROXY_HOPS", 0),
         drain_flag_file=_text(env, "DRAIN_FLAG_FILE"),
+        # /openapi.json and /docs: on by default outside production, where publishing the
+        # API's shape is a choice to make.
+        api_docs=_boolean(env, "API_DOCS", not production),
     )
