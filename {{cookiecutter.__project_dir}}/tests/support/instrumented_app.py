@@ -4,7 +4,8 @@ Environment switches select the broken variants the tests compare against:
 TEST_STOCK_SESSIONS=1 uses stock Flask-Session, TEST_STOCK_ASYNC=1 Flask's own async_to_sync,
 TEST_NAIVE_METRICS=1 answers /metrics from the worker's own registry, and
 TEST_TOUCH_DB_AT_LOAD=1 opens a pooled connection while the app is preloaded in the
-master, as module-level code in a real service might.
+master, as module-level code in a real service might. The notes routes under /test/ are the
+broken variants of the real ones: a change checked before it is written, and OFFSET pages.
 """
 
 from __future__ import annotations
@@ -14,14 +15,20 @@ import logging
 import os
 import time
 
-from flask import Flask, Response, current_app, request, session
+from flask import Flask, Response, current_app, jsonify, request, session
 from flask_session.redis import RedisSessionInterface
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 
-from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }} import create_app, notes
 from {{ cookiecutter.package_name }}.machinery.extensions import db
+from {{ cookiecutter.package_name }}.machinery.preconditions import etag
 from {{ cookiecutter.package_name }}.machinery.sessions import sessionless
+from {{ cookiecutter.package_name }}.models import Note
+
+# Between a check and its write, a real route does some work (here, nothing but a wait):
+# long enough that concurrent requests overlap there on every worker model.
+CHECK_TO_WRITE_SECONDS = 0.05
 
 
 def _remember_creating_process(_dbapi_connection, record) -> None:
@@ -80,6 +87,31 @@ def naive_metrics():
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 
+@sessionless
+def check_then_write_note(note_id: int):
+    """PATCH /api/notes/<id> as it is often written: read the note, compare its version with
+    If-Match in Python, then write whatever the version is by then."""
+    note = notes.find(note_id)
+    if note is None:
+        return jsonify(error={"code": "not_found", "message": "No such note"}), 404
+    if not request.if_match.contains(str(note.version)):
+        return jsonify(error={"code": "precondition_failed", "message": "Stale"}), 412
+    db.session.expunge(note)
+    time.sleep(CHECK_TO_WRITE_SECONDS)
+    changed = notes.change(note_id, notes.ANY_VERSION, request.get_json())
+    response = jsonify(id=changed.id, body=changed.body, version=changed.version)
+    response.headers["ETag"] = etag(changed.version)
+    return response
+
+
+@sessionless
+def notes_by_offset():
+    """GET /api/notes paged by OFFSET: rows deleted before the page move the rest back."""
+    offset, limit = int(request.args["offset"]), int(request.args["limit"])
+    query = select(Note.id).order_by(Note.created_at, Note.id).offset(offset).limit(limit)
+    return {"ids": list(db.session.execute(query).scalars())}
+
+
 def build() -> Flask:
     app = create_app({"APP_ENV": os.environ.get("APP_ENV", "production")})
     with app.app_context():
@@ -89,6 +121,12 @@ def build() -> Flask:
     app.add_url_rule("/test/slow-query", view_func=slow_query)
     app.add_url_rule("/test/pid", view_func=worker_pid)
     app.add_url_rule("/test/log", view_func=log_lines)
+    app.add_url_rule(
+        "/test/notes/<int:note_id>/check-then-write",
+        view_func=check_then_write_note,
+        methods=["PATCH"],
+    )
+    app.add_url_rule("/test/notes-by-offset", view_func=notes_by_offset)
 
     if os.environ.get("TEST_STOCK_SESSIONS") == "1":
         app.session_interface = RedisSessionInterface(

@@ -3,8 +3,8 @@
 APIFlask writes the document from what each route declares (its input and output models,
 its `doc(responses=...)`). What every route answers by the machinery's own hand is added
 here, so that no route has to repeat it: the service's error body as the schema of every
-error, and, for each operation that takes a JSON body, the 400, 413 and 415 that
-json_bodies.py and the server answer before the view runs.
+error, and, for each operation that takes a JSON body, that the body is required and the
+400, 413 and 415 that json_bodies.py and the server answer before the view runs.
 """
 
 from __future__ import annotations
@@ -62,6 +62,8 @@ def _add_body_errors(spec: dict[str, Any]) -> dict[str, Any]:
         for operation in operations.values():
             if "requestBody" not in operation:
                 continue
+            # A route that declares a body needs one: without it, a 415 (json_bodies.py).
+            operation["requestBody"]["required"] = True
             responses = operation.setdefault("responses", {})
             for status in BODY_ERRORS:
                 responses.setdefault(str(status.value), _error_response(status))

@@ -22,7 +22,7 @@ DOCS_POLICY = (
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 SWAGGER_UI_FILES = files("swagger_ui") / "static"
-SERVED_FILES = frozenset({"swagger-ui-bundle.js", "swagger-ui.css"})
+SERVED_FILES = frozenset({"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"})
 ASSET_MAX_AGE_SECONDS = 3600
 # Relative addresses: the page works under any path prefix a proxy adds.
 PAGE = """<!doctype html>
@@ -31,6 +31,7 @@ PAGE = """<!doctype html>
 <meta charset="utf-8">
 <title>{title}</title>
 <link rel="stylesheet" href="docs/assets/swagger-ui.css">
+<link rel="icon" type="image/png" href="docs/assets/favicon-32x32.png">
 </head>
 <body>
 <div id="swagger-ui" data-spec-url="openapi.json"></div>

@@ -1,0 +1,161 @@
+"""Two clients editing one note at once, under the real server: neither loses its change.
+
+The notes routes compare the client's If-Match in the UPDATE itself (notes.py). The broken
+variant (tests/support/instrumented_app.py) checks the version in Python first, then writes:
+each property below is run against both, and fails on the broken one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter as Tally
+
+import pytest
+import requests
+
+from ..support.live_server import LiveServer, many_at_once
+
+CLIENTS = 32
+EDITORS = 8
+EDITS_PER_EDITOR = 5
+WRITERS = 8
+REAL, CHECK_THEN_WRITE = "if-match in the update", "check then write"
+
+
+def new_note(server: LiveServer, title: str = "shared", body: str = "") -> dict:
+    response = requests.post(
+        server.url("/api/notes"), json={"title": title, "body": body}, timeout=10
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def change_url(server: LiveServer, variant: str, note_id: int) -> str:
+    if variant == CHECK_THEN_WRITE:
+        return server.url(f"/test/notes/{note_id}/check-then-write")
+    return server.url(f"/api/notes/{note_id}")
+
+
+@pytest.mark.parametrize("variant", [REAL, CHECK_THEN_WRITE])
+def test_of_32_changes_made_against_one_version_exactly_one_applies(
+    server: LiveServer, variant: str
+) -> None:
+    note = new_note(server)
+    url = change_url(server, variant, note["id"])
+
+    def change(number: int) -> int:
+        body = {"body": f"written by client {number}"}
+        return requests.patch(url, json=body, headers={"If-Match": '"1"'}, timeout=30).status_code
+
+    statuses = Tally(many_at_once(change, CLIENTS))
+    final = requests.get(server.url(f"/api/notes/{note['id']}"), timeout=10).json()
+    if variant == REAL:
+        assert statuses == {200: 1, 412: CLIENTS - 1}
+        assert final["version"] == 2
+    else:  # several clients passed the check: all but the last change are lost
+        assert statuses[200] > 1, statuses
+        assert final["version"] == 1 + statuses[200]
+
+
+@pytest.mark.parametrize("variant", [REAL, CHECK_THEN_WRITE])
+def test_editors_that_retry_on_412_lose_none_of_their_edits(
+    server: LiveServer, variant: str
+) -> None:
+    note = new_note(server)
+    read_url = server.url(f"/api/notes/{note['id']}")
+    url = change_url(server, variant, note["id"])
+
+    def editor(number: int) -> int:
+        retries = 0
+        with requests.Session() as http:
+            for edit in range(EDITS_PER_EDITOR):
+                while True:  # read, apply, write; on 412 read again
+                    current = http.get(read_url, timeout=30)
+                    body = {"body": current.json()["body"] + f"[{number}.{edit}]"}
+                    headers = {"If-Match": current.headers["ETag"]}
+                    answer = http.patch(url, json=body, headers=headers, timeout=30)
+                    if answer.status_code == 200:
+                        break
+                    assert answer.status_code == 412, answer.text
+                    retries += 1
+        return retries
+
+    retries = sum(many_at_once(editor, EDITORS))
+    final = requests.get(read_url, timeout=10).json()
+    expected = {f"[{n}.{e}]" for n in range(EDITORS) for e in range(EDITS_PER_EDITOR)}
+    kept = {token for token in expected if token in final["body"]}
+    if variant == REAL:
+        assert kept == expected
+        assert final["version"] == 1 + EDITORS * EDITS_PER_EDITOR
+        assert retries > 0  # the editors did collide, and recovered
+    else:
+        assert kept < expected, "the check-then-write variant lost no edit"
+
+
+def walk(server: LiveServer, by_offset: bool, seen: list[int], pause: float = 0.02) -> list[int]:
+    """Every id the pages show, in order (also into `seen` as they come), read as a slow
+    client reads them."""
+    cursor, offset, limit = None, 0, 5
+    with requests.Session() as http:
+        while True:
+            if by_offset:
+                page = http.get(
+                    server.url("/test/notes-by-offset"),
+                    params={"offset": offset, "limit": limit},
+                    timeout=30,
+                ).json()
+                ids, offset = page["ids"], offset + limit
+                more = len(ids) == limit
+            else:
+                params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+                page = http.get(server.url("/api/notes"), params=params, timeout=30).json()
+                ids, cursor = [item["id"] for item in page["items"]], page["next_cursor"]
+                more = cursor is not None
+            seen.extend(ids)
+            if not more:
+                return seen
+            time.sleep(pause)
+
+
+@pytest.mark.parametrize("by_offset", [False, True], ids=["keyset", "offset"])
+def test_pages_show_every_older_note_once_while_others_write(
+    server: LiveServer, by_offset: bool
+) -> None:
+    # Notes to follow, and between them notes the writers will delete while the walk runs.
+    kept, doomed = [], {writer: [] for writer in range(WRITERS)}
+    for index in range(60):
+        kept.append(new_note(server, f"kept {index}")["id"])
+        doomed[index % WRITERS].append(new_note(server, f"doomed {index}")["id"])
+    assert set(kept) <= set(walk(server, by_offset, [], pause=0))
+    seen: list[int] = []
+    walked = threading.Event()
+
+    def writer(number: int) -> None:
+        """Inserts notes, and deletes its doomed ones once the walk has shown them: a row
+        deleted behind a page already read."""
+        with requests.Session() as http:
+            for note_id in doomed[number]:
+                while note_id not in seen and not walked.is_set():
+                    time.sleep(0.005)
+                created = http.post(server.url("/api/notes"), json={"title": "new"}, timeout=30)
+                assert created.status_code == 201, created.text
+                gone = http.delete(
+                    server.url(f"/api/notes/{note_id}"), headers={"If-Match": "*"}, timeout=30
+                )
+                assert gone.status_code == 204, gone.text
+
+    writers = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
+    for thread in writers:
+        thread.start()
+    walk(server, by_offset, seen)
+    walked.set()
+    for thread in writers:
+        thread.join()
+
+    repeated = [note_id for note_id, count in Tally(seen).items() if count > 1]
+    skipped = set(kept) - set(seen)
+    if by_offset:  # rows deleted behind the offset move the later ones onto pages already read
+        assert skipped, "offset paging skipped nothing"
+    else:
+        assert (repeated, skipped) == ([], set())
