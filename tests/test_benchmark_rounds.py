@@ -57,7 +57,7 @@ def test_rounds_alternate_and_the_table_shows_the_median_of_their_ratios() -> No
         order.append("naive")
         return row(NAIVE_MIX.name, next(naive_rates))
 
-    mix, naive = alternating(measure_service, measure_naive, 3)
+    mix, naive = alternating([measure_service, measure_naive], 3)
     assert order == ["service", "naive"] * 3
     assert naive_ratios([naive, mix]) == {"sync": [2.0, 1.0, 6.0]}
     # The median (2.00), not the ratio of the totals (3.00).

@@ -27,8 +27,8 @@ TEMPLATE_README_LINE = "A line the template added after the service was made.\n"
 NEW_TEMPLATE_FILE = "docs/on-call.md"
 # What the team changed in its service meanwhile.
 TEAM_README_SECTION = "\n## Our runbook\n\nPage the on-call engineer first.\n"
-TEAM_CODE_EDIT = ('_COUNTER_NAME = re.compile(r"[a-z0-9_-]{1,64}")',
-                  '_COUNTER_NAME = re.compile(r"[a-z0-9_-]{1,32}")')  # fmt: skip
+TEAM_CODE_EDIT = ('name: str = Field(pattern=r"^[a-z0-9_-]{1,64}$")',
+                  'name: str = Field(pattern=r"^[a-z0-9_-]{1,32}$")')  # fmt: skip
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -140,6 +140,7 @@ def test_cruft_update_merges_a_template_change_into_an_edited_service(
     readme = project / "README.md"
     readme.write_text(readme.read_text() + TEAM_README_SECTION)
     counters_api = project / "src" / "kept_up" / "api" / "counters_api.py"
+    assert TEAM_CODE_EDIT[0] in counters_api.read_text()
     counters_api.write_text(counters_api.read_text().replace(*TEAM_CODE_EDIT))
     commit_everything(project, "The team's own changes")
 

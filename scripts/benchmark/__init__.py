@@ -5,6 +5,7 @@ sample), serves each with its own gunicorn.conf.py, loads it with wrk from a sec
 and prints one table. Run it from the repository root:
 
     uv run python -m scripts.benchmark [--duration 10] [--warmup 2] [--connections 16] [--rounds 3]
+        [--baseline REF]
 
 Rows, per worker model:
 - bare flask: a Flask app answering /healthz with a constant (apps/bare_app.py), the ceiling;
@@ -21,9 +22,17 @@ The service's mix and the naive mix are measured in alternating rounds (--rounds
 3) with both servers up, so that a drift of the shared machine's speed falls on both alike
 (rounds.py); their rows add the rounds up.
 
+With --baseline REF (a commit of this template), the template as it was at REF is baked too,
+with the same answers and a database of its own, and its mix ("base mix") takes its turn in
+every round beside the two others (baseline.py): below the table, the mix's rate over the
+baseline's round by round, and what the change costs per request in the workers' CPU time.
+The goal a change is held to is named in the README (the mix within 5% of its baseline).
+
 Columns: "vs bare" is a row's requests/s over its model's bare ceiling; "vs naive" is the
 median over the rounds of the service's mix over the naive mix in the same round, each
-round's ratio printed below the table. "sock err" counts wrk's socket errors and timeouts. The
+round's ratio printed below the table. "sock err" counts wrk's socket errors and timeouts.
+"cpu us/req" is the workers' CPU time (user and system, from /proc) per request answered,
+which unlike a rate does not depend on the load's concurrency (worker_cpu.py). The
 memory columns are the largest seen across the row's workers: "worker peak MiB" is VmHWM,
 "worker PSS MiB" and "worker USS MiB" a worker's own share (see memory.py). "worker pids" is
 how many distinct workers served the row (more than --workers means gunicorn recycled some,

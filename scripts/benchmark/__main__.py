@@ -13,11 +13,18 @@ from pathlib import Path
 
 from . import __doc__ as overview
 from .baking import bake_all
+from .baseline import bake_baselines
 from .local_services import temporary_database
 from .machine import machine_line
 from .options import Settings, parse_settings
 from .processes import BenchmarkError
-from .report import format_table, naive_ratio_lines, settings_lines, unexpected_statuses
+from .report import (
+    baseline_lines,
+    format_table,
+    naive_ratio_lines,
+    settings_lines,
+    unexpected_statuses,
+)
 from .runner import benchmark_all
 from .targets import Run
 
@@ -37,9 +44,13 @@ def run_benchmark(settings: Settings) -> int:
     with tempfile.TemporaryDirectory(prefix="flask-bench-") as scratch:
         workdir = Path(scratch)
         services = bake_all(settings.models, workdir / "baked")
+        baselines = {}
+        if settings.baseline:
+            baselines = bake_baselines(settings.models, settings.baseline, workdir)
         header = machine_line(services[0])
-        with temporary_database() as database_url:
-            reports, failures = benchmark_all(services, Run(workdir, database_url), settings)
+        with temporary_database() as database_url, temporary_database() as baseline_url:
+            run = Run(workdir, database_url, baseline_url)
+            reports, failures = benchmark_all(services, run, settings, baselines)
 
     rows = [row for report in reports for row in report.rows]
     print()
@@ -50,6 +61,7 @@ def run_benchmark(settings: Settings) -> int:
     print(format_table(rows))
     print()
     print("\n".join(naive_ratio_lines(rows)))
+    print("\n".join(baseline_lines(rows, settings.baseline)))
     for note in unexpected_statuses(rows):
         print(note)
     print(f"\nwall time: {time.monotonic() - started:.0f} s")

@@ -34,10 +34,10 @@ class BakedService:
         return self.model
 
 
-def bake_service(model: str, output_dir: Path) -> BakedService:
+def bake_service(model: str, output_dir: Path, template: Path = TEMPLATE) -> BakedService:
     project = Path(
         cookiecutter(
-            str(TEMPLATE),
+            str(template),
             no_input=True,
             output_dir=str(output_dir),
             extra_context={

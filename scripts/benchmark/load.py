@@ -29,6 +29,7 @@ BARE_FLASK = Scenario("bare flask", "healthz.lua")
 NAIVE_MIX = Scenario("naive mix", "mix.lua", thread_per_connection=True)
 HEALTHZ = Scenario("healthz", "healthz.lua")
 MIX = Scenario("mix", "mix.lua", thread_per_connection=True)
+BASELINE_MIX = Scenario("base mix", "mix.lua", thread_per_connection=True)
 FANOUT = Scenario("fanout", "fanout.lua")
 
 

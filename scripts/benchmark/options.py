@@ -18,6 +18,7 @@ class Settings:
     models: tuple[str, ...]
     max_requests: int | None  # None: what each gunicorn.conf.py says
     rounds: int  # of the mix and the naive mix, taking turns (rounds.py)
+    baseline: str | None = None  # a commit of the template whose mix takes turns too
 
 
 def parse_settings(argv: Sequence[str] | None, description: str) -> Settings:
@@ -40,6 +41,11 @@ def parse_settings(argv: Sequence[str] | None, description: str) -> Settings:
         "--max-requests",
         type=int,
         help="GUNICORN_MAX_REQUESTS for all (0: never recycle); default: each config's own",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="also bake the template at this git commit; its mix takes turns with the mix",
     )
     args = parser.parse_args(argv)
     models = tuple(model.strip() for model in args.models.split(",") if model.strip())
@@ -65,4 +71,5 @@ def parse_settings(argv: Sequence[str] | None, description: str) -> Settings:
         models,
         args.max_requests,
         args.rounds,
+        args.baseline,
     )

@@ -6,7 +6,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .load import BARE_FLASK, HEALTHZ, MIX, NAIVE_MIX, LoadResult, wrk_threads
+from .load import BARE_FLASK, BASELINE_MIX, HEALTHZ, MIX, NAIVE_MIX, LoadResult, wrk_threads
 from .memory import WorkerMemory
 from .options import Settings
 
@@ -20,6 +20,7 @@ COLUMNS = (
     ("vs naive", ">8"),
     ("non-2xx", ">7"),
     ("sock err", ">8"),
+    ("cpu us/req", ">10"),
     ("worker peak MiB", ">15"),
     ("worker PSS MiB", ">14"),
     ("worker USS MiB", ">14"),
@@ -35,6 +36,13 @@ class Row:
     memory: WorkerMemory
     # A row measured in rounds (rounds.py): each round's result; `result` combines them.
     rounds: tuple[LoadResult, ...] = ()
+    cpu_seconds: float = 0.0  # the workers' CPU time over the measured part (worker_cpu.py)
+
+    @property
+    def cpu_microseconds_per_request(self) -> float | None:
+        if not self.cpu_seconds or not self.result.requests:
+            return None
+        return self.cpu_seconds / self.result.requests * 1e6
 
 
 def ratio(numerator: float, denominator: float | None) -> str:
@@ -56,14 +64,35 @@ def round_ratios(service: Row, naive: Row) -> list[float]:
     ]
 
 
-def naive_ratios(rows: Sequence[Row]) -> dict[str, list[float]]:
-    """By model, the mix's round ratios against the naive mix."""
+def mix_ratios(rows: Sequence[Row], other: str) -> dict[str, list[float]]:
+    """By model, the mix's round ratios against another scenario measured in turns."""
     by_key = {(row.model, row.scenario): row for row in rows}
     return {
-        model: round_ratios(by_key[model, MIX.name], by_key[model, NAIVE_MIX.name])
+        model: round_ratios(by_key[model, MIX.name], by_key[model, other])
         for model, scenario in by_key
-        if scenario == MIX.name and (model, NAIVE_MIX.name) in by_key
+        if scenario == MIX.name and (model, other) in by_key
     }
+
+
+def naive_ratios(rows: Sequence[Row]) -> dict[str, list[float]]:
+    """By model, the mix's round ratios against the naive mix."""
+    return mix_ratios(rows, NAIVE_MIX.name)
+
+
+def baseline_lines(rows: Sequence[Row], baseline: str | None) -> list[str]:
+    """The mix against the template at --baseline: the rate, and the CPU per request."""
+    by_key = {(row.model, row.scenario): row for row in rows}
+    lines = []
+    for model, ratios in mix_ratios(rows, BASELINE_MIX.name).items():
+        mine = by_key[model, MIX.name].cpu_microseconds_per_request
+        theirs = by_key[model, BASELINE_MIX.name].cpu_microseconds_per_request
+        cost = "-" if mine is None or theirs is None else f"{mine - theirs:+.0f} us"
+        lines.append(
+            f"{MIX.name} vs {BASELINE_MIX.name} ({baseline}), {model}: round by round "
+            + ", ".join(f"{value:.2f}" for value in ratios)
+            + f"; median {statistics.median(ratios):.2f}; workers' CPU per request {cost}"
+        )
+    return lines
 
 
 def table_cells(row: Row, bare: float | None, naive: list[float] | None) -> tuple[str, ...]:
@@ -82,6 +111,9 @@ def table_cells(row: Row, bare: float | None, naive: list[float] | None) -> tupl
         versus_naive,
         str(result.non_2xx),
         str(result.socket_errors),
+        "-"
+        if row.cpu_microseconds_per_request is None
+        else f"{row.cpu_microseconds_per_request:.0f}",
         mebibytes(row.memory.peak_kib),
         mebibytes(row.memory.pss_kib),
         mebibytes(row.memory.uss_kib),
@@ -141,6 +173,13 @@ def settings_lines(settings: Settings, concurrencies: Sequence[str]) -> list[str
         f" {settings.warmup} s warm-up; {MIX.name} and {NAIVE_MIX.name}: one wrk thread per"
         f" connection, others: {wrk_threads(HEALTHZ, settings.connections)} wrk threads;"
         " sock err = socket errors + timeouts",
-        f"{MIX.name} and {NAIVE_MIX.name}: {settings.rounds} alternating rounds each, both"
-        " servers up; their rows add the rounds up, with the median round's percentiles",
+        f"{MIX.name} and {NAIVE_MIX.name}"
+        + (
+            f" and {BASELINE_MIX.name} (the template at {settings.baseline})"
+            if settings.baseline
+            else ""
+        )
+        + f": {settings.rounds} alternating rounds each, all their servers up; their rows add"
+        " the rounds up, with the median round's percentiles",
+        "cpu us/req: the workers' CPU time (user + system) per request answered, from /proc",
     ]

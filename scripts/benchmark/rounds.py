@@ -1,4 +1,5 @@
-"""The service's mix against the naive app's, in alternating rounds, and what they add up to.
+"""The service's mix against the naive app's (and the baseline's), in alternating rounds,
+and what they add up to.
 
 A shared machine's speed drifts over minutes as its other tenants come and go: measured one
 after the other, the two halves of a ratio met different machines (the naive app's own
@@ -18,15 +19,14 @@ from .memory import WorkerMemory
 from .report import Row
 
 
-def alternating(
-    measure_service: Callable[[], Row], measure_naive: Callable[[], Row], rounds: int
-) -> tuple[Row, Row]:
-    """The service's row and the naive app's, each combined from its rounds."""
-    service_rounds, naive_rounds = [], []
+def alternating(measures: Sequence[Callable[[], Row]], rounds: int) -> list[Row]:
+    """One row per measure (the service's mix, the naive app's, the baseline's), each
+    combined from its rounds; in each round every measure takes its turn."""
+    taken: list[list[Row]] = [[] for _ in measures]
     for _ in range(rounds):
-        service_rounds.append(measure_service())
-        naive_rounds.append(measure_naive())
-    return combined(service_rounds), combined(naive_rounds)
+        for measure, rows in zip(measures, taken, strict=True):
+            rows.append(measure())
+    return [combined(rows) for rows in taken]
 
 
 def combined(rows: Sequence[Row]) -> Row:
@@ -53,4 +53,5 @@ def combined(rows: Sequence[Row]) -> Row:
             for field in dataclasses.fields(WorkerMemory)
         }
     )
-    return Row(rows[0].model, rows[0].scenario, total, memory, tuple(results))
+    cpu_seconds = sum(row.cpu_seconds for row in rows)
+    return Row(rows[0].model, rows[0].scenario, total, memory, tuple(results), cpu_seconds)

@@ -15,7 +15,7 @@ from .gunicorn_settings import (
     describe_concurrency,
     resolved_settings,
 )
-from .load import BARE_FLASK, FANOUT, HEALTHZ, MIX, NAIVE_MIX, Scenario, run_wrk
+from .load import BARE_FLASK, BASELINE_MIX, FANOUT, HEALTHZ, MIX, NAIVE_MIX, Scenario, run_wrk
 from .local_services import delete_sessions, upgrade_schema
 from .memory import WorkerMemorySampler
 from .options import Settings
@@ -23,7 +23,8 @@ from .processes import BenchmarkError
 from .report import Row
 from .rounds import alternating
 from .servers import free_port, running_server
-from .targets import BARE, NAIVE, SERVICE, Run, Target
+from .targets import BARE, BASELINE, NAIVE, SERVICE, Run, Target
+from .worker_cpu import spent_since, workers_cpu_seconds
 
 # What each server is loaded with alone. The service's mix and the naive app's are then run
 # in alternating rounds with both servers up (rounds.py), the service's first: the naive
@@ -36,8 +37,8 @@ PLAN: tuple[tuple[Target, tuple[Scenario, ...]], ...] = (
 # The apps served in the service's place, whose gunicorn settings must match the service's.
 VARIANTS = (BARE, NAIVE)
 # The order of the table: each model's two references before the service itself.
-ROW_ORDER = (BARE_FLASK, NAIVE_MIX, HEALTHZ, MIX, FANOUT)
-SESSION_TARGETS = (SERVICE, NAIVE)
+ROW_ORDER = (BARE_FLASK, NAIVE_MIX, BASELINE_MIX, HEALTHZ, MIX, FANOUT)
+SESSION_TARGETS = (SERVICE, NAIVE, BASELINE)
 
 
 @dataclass(frozen=True)
@@ -89,17 +90,27 @@ def measure(
     with WorkerMemorySampler(server.pid, limit) as sampler:
         if settings.warmup:
             run_wrk(scenario, port, settings.warmup, settings.connections)
+        cpu_before = workers_cpu_seconds(server.pid)
         result = run_wrk(scenario, port, settings.duration, settings.connections)
+        cpu_seconds = spent_since(server.pid, cpu_before)
     if result.wrong_answers:
         raise BenchmarkError(
             f"{scenario.name}: {result.wrong_answers} answers failed the scenario's check;"
             " its figures would not measure what it claims"
         )
     print(f"  {model:8} {scenario.name:11} {result.requests_per_second:9.1f} req/s", flush=True)
-    return Row(model=model, scenario=scenario.name, result=result, memory=sampler.result())
+    return Row(
+        model=model,
+        scenario=scenario.name,
+        result=result,
+        memory=sampler.result(),
+        cpu_seconds=cpu_seconds,
+    )
 
 
-def benchmark_model(service: BakedService, run: Run, settings: Settings) -> ModelReport:
+def benchmark_model(
+    service: BakedService, run: Run, settings: Settings, baseline: BakedService | None = None
+) -> ModelReport:
     resolved = verified_settings(service, run, settings)
     upgrade_schema(service, SERVICE.environment(service, run, settings))
     measured = {}
@@ -107,29 +118,42 @@ def benchmark_model(service: BakedService, run: Run, settings: Settings) -> Mode
         with serving(service, target, run, settings) as (server, port):
             for scenario in scenarios:
                 measured[scenario] = measure(scenario, service.model, server, port, settings)
-    with (
-        serving(service, SERVICE, run, settings) as (server, port),
-        serving(service, NAIVE, run, settings) as (naive_server, naive_port),
-    ):
-        measured[MIX], measured[NAIVE_MIX] = alternating(
-            lambda: measure(MIX, service.model, server, port, settings),
-            lambda: measure(NAIVE_MIX, service.model, naive_server, naive_port, settings),
-            settings.rounds,
-        )
+    if baseline is not None:
+        upgrade_schema(baseline, BASELINE.environment(baseline, run, settings))
+    with contextlib.ExitStack() as servers:
+        turns = {}
+        for scenario, target, served in (
+            (MIX, SERVICE, service),
+            (NAIVE_MIX, NAIVE, service),
+            (BASELINE_MIX, BASELINE, baseline),
+        ):
+            if served is None:
+                continue
+            server, port = servers.enter_context(serving(served, target, run, settings))
+            turns[scenario] = lambda scenario=scenario, server=server, port=port: measure(
+                scenario, service.model, server, port, settings
+            )
+        rows = alternating(list(turns.values()), settings.rounds)
+        measured.update(zip(turns, rows, strict=True))
     return ModelReport(
-        [measured[s] for s in ROW_ORDER], describe_concurrency(service.model, resolved)
+        [measured[s] for s in ROW_ORDER if s in measured],
+        describe_concurrency(service.model, resolved),
     )
 
 
 def benchmark_all(
-    services: Sequence[BakedService], run: Run, settings: Settings
+    services: Sequence[BakedService],
+    run: Run,
+    settings: Settings,
+    baselines: dict[str, BakedService] | None = None,
 ) -> tuple[list[ModelReport], list[str]]:
     """Each model in turn; one that fails is reported and the others still run."""
     reports, failures = [], []
     try:
         for service in services:
             try:
-                reports.append(benchmark_model(service, run, settings))
+                baseline = (baselines or {}).get(service.model)
+                reports.append(benchmark_model(service, run, settings, baseline))
             except BenchmarkError as error:
                 failures.append(f"{service.model}: {error}")
                 print(f"{service.model} failed: {error}", file=sys.stderr, flush=True)

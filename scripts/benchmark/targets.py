@@ -25,6 +25,8 @@ class Run:
 
     workdir: Path
     database_url: str
+    # The baseline's schema comes from its own migrations: a database of its own.
+    baseline_database_url: str | None = None
     session_prefix: str = field(default_factory=lambda: f"bench-{secrets.token_hex(4)}:")
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
 
@@ -35,6 +37,7 @@ class Target:
     wsgi_app: str | None = None  # None: the service's own, from its own config
     # Put before the run's prefix: the naive app's sessions never mix with the service's.
     key_prefix: str = ""
+    baseline: bool = False  # the service as --baseline made it, on its own database
 
     def session_prefix(self, run: Run) -> str:
         return self.key_prefix + run.session_prefix
@@ -51,7 +54,7 @@ class Target:
             APP_ENV="production",
             SECRET_KEY=run.secret_key,
             REDIS_URL=REDIS_URL,
-            DATABASE_URL=run.database_url,
+            DATABASE_URL=run.baseline_database_url if self.baseline else run.database_url,
             SESSION_COOKIE_SECURE="false",
             SESSION_KEY_PREFIX=self.session_prefix(run),
         )
@@ -72,3 +75,4 @@ class Target:
 SERVICE = Target("service")
 BARE = Target("bare", "bare_app:app")
 NAIVE = Target("naive", "naive_app:app", key_prefix="naive:")
+BASELINE = Target("baseline", key_prefix="baseline:", baseline=True)
