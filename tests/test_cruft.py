@@ -27,8 +27,8 @@ TEMPLATE_README_LINE = "A line the template added after the service was made.\n"
 NEW_TEMPLATE_FILE = "docs/on-call.md"
 # What the team changed in its service meanwhile.
 TEAM_README_SECTION = "\n## Our runbook\n\nPage the on-call engineer first.\n"
-TEAM_CODE_EDIT = ('name: str = Field(pattern=r"^[a-z0-9_-]{1,64}$")',
-                  'name: str = Field(pattern=r"^[a-z0-9_-]{1,32}$")')  # fmt: skip
+TEAM_CODE_EDIT = ('pattern=r"^[a-z0-9_-]{1,64}$"',
+                  'pattern=r"^[a-z0-9_-]{1,32}$"')  # fmt: skip
 
 
 def git(cwd: Path, *args: str) -> str:

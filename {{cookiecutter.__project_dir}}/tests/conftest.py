@@ -100,6 +100,7 @@ def make_app(database_url: str, redis_url: str, key_prefix: str) -> Iterator[Cal
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
             "SESSION_KEY_PREFIX": key_prefix,
+            "CACHE_KEY_PREFIX": f"{key_prefix}cache:",
             **overrides,
         }
         app = create_app(config)

@@ -7,7 +7,7 @@ PostgreSQL and SQLite, creates the counter at 1, and needs no lock or retry.
 
 from __future__ import annotations
 
-from sqlalchemy import Insert, bindparam, select
+from sqlalchemy import Insert, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -32,6 +32,11 @@ def _upsert(insert) -> Insert:
 POSTGRESQL_UPSERT = _upsert(postgresql.insert)
 SQLITE_UPSERT = _upsert(sqlite.insert)
 CURRENT_VALUE = select(Counter.value).where(Counter.name == bindparam("name"))
+REMOVE = delete(Counter).where(Counter.name == bindparam("name")).returning(Counter.name)
+# The most a client may ask of the top list; the cached list always holds this many.
+TOP_LIMIT = 50
+# Every row is read and sorted: an aggregate that grows with the table, worth caching.
+TOP = select(Counter.name, Counter.value).order_by(Counter.value.desc(), Counter.name)
 
 
 def _single_statement() -> Connection:
@@ -50,3 +55,15 @@ def increment(name: str) -> int:
 def current_value(name: str) -> int | None:
     with _single_statement() as connection:
         return connection.execute(CURRENT_VALUE, {"name": name}).scalar()
+
+
+def remove(name: str) -> bool:
+    with _single_statement() as connection:
+        return connection.execute(REMOVE, {"name": name}).first() is not None
+
+
+def top(limit: int = TOP_LIMIT) -> list[dict]:
+    """The counters with the largest values, largest first (ties by name)."""
+    with _single_statement() as connection:
+        rows = connection.execute(TOP.limit(limit))
+        return [{"name": name, "value": value} for name, value in rows]

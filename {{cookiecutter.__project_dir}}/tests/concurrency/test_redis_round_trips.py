@@ -1,7 +1,8 @@
 """Round trips are part of the contract: the Redis commands each route sends, counted on a
 Redis of this test's own behind the real gunicorn. Reading a session costs one command,
 GETEX (it also pushes the expiry back); a write adds one SET; a route marked @sessionless
-sends none. A change that adds a round trip fails here; one that removes one updates the
+sends none, unless it reads the shared cache: a hit is two GETs (the generation, the
+value). A change that adds a round trip fails here; one that removes one updates the
 table on purpose."""
 
 from __future__ import annotations
@@ -107,3 +108,17 @@ def test_login_and_logout(service: CountedService) -> None:
 
 def test_readiness_is_one_ping(service: CountedService) -> None:
     assert service.commands(requests.Session(), "GET", "/readyz") == {"ping": 1}
+
+
+def test_a_cached_read_is_two_gets_and_an_invalidation_one_incrby(service: CountedService) -> None:
+    http = requests.Session()
+    assert http.post(service.live.url("/api/counters/round-trips-deleted"), timeout=10).ok
+    service.commands(http, "GET", "/api/counters/top")  # the first also loads the lock's script
+    assert service.commands(http, "GET", "/api/counters/top") == {"get": 2}
+    deleted = service.commands(http, "DELETE", "/api/counters/round-trips-deleted")
+    assert deleted == {"incrby": 1}
+    # A miss: the generation, the value, the lock taken (SET NX), the value checked again
+    # under it, the new value stored (SETEX), the lock freed by a script (EVALSHA) that
+    # sends GET and DEL inside Redis: six round trips.
+    missed = service.commands(http, "GET", "/api/counters/top")
+    assert missed == {"get": 4, "set": 1, "setex": 1, "evalsha": 1, "del": 1}

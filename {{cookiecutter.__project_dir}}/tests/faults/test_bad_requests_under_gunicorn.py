@@ -49,7 +49,8 @@ BAD_REQUESTS = [
     ("counter name with NUL", "post", "/api/counters/a%00b", {}, 422, "validation_failed"),
     ("unknown route", "get", "/api/nothing-here", {}, 404, "not_found"),
     ("unknown method", "put", "/api/session", {}, 405, "method_not_allowed"),
-    ("DELETE on a counter", "delete", "/api/counters/x", {}, 405, "method_not_allowed"),
+    ("PUT on a counter", "put", "/api/counters/x", {}, 405, "method_not_allowed"),
+    ("POST on the top list", "post", "/api/counters/top", {}, 405, "method_not_allowed"),
 ]  # fmt: skip
 
 

@@ -92,6 +92,7 @@ def running_gunicorn(
         "REDIS_URL": redis_url,
         "DATABASE_URL": database_url,
         "SESSION_KEY_PREFIX": key_prefix,
+        "CACHE_KEY_PREFIX": f"{key_prefix}cache:",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
         # Plain HTTP on loopback: a Secure cookie would never be sent back.

@@ -20,8 +20,10 @@ README's Layout section names them):
   the client's own address behind trusted proxies.
 - log_config.py, metrics.py, health.py: one logging configuration, /metrics exact across
   workers, /healthz and /readyz.
+- shared_cache.py: cached reads every worker and instance share, one computation per
+  expiry, a delete seen at once, and computed without Redis rather than refused.
 - service_flask.py: the app class, APIFlask (routes matched once, async views under gevent).
 
-A team uses it from its own code (APIError, sessionless, db, the text types, preconditions)
-and wires it in create_app; it imports nothing of the team's code.
+A team uses it from its own code (APIError, sessionless, db, the text types, preconditions,
+shared_cache) and wires it in create_app; it imports nothing of the team's code.
 """

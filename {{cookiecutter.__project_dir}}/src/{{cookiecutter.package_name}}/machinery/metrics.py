@@ -70,6 +70,12 @@ class ServiceMetrics:
             multiprocess_mode="livesum",
             registry=self.registry,
         )
+        self.cache_fills = Counter(
+            "cache_fills",
+            "Computations of a cached value (machinery/shared_cache.py), by cache",
+            ["cache"],
+            registry=self.registry,
+        )
 
     def exposition(self) -> bytes:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

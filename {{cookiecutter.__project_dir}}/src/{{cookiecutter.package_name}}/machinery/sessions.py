@@ -29,6 +29,7 @@ from flask.globals import request_ctx
 from flask_session.base import ServerSideSession
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
+from redis import Redis
 
 from .redis_client import build_redis_client
 from .settings import Settings
@@ -176,6 +177,12 @@ class EmbeddedSessions(FreshWritesOnly, CacheLibSessionInterface):
     def ping(self) -> None:
         if not self.cache.has("readiness-probe") and not self.cache.set("readiness-probe", 1):
             raise OSError("the embedded session store is not writable")
+
+
+def session_redis(app: Flask) -> Redis | None:
+    """The sessions' Redis client, which other shared state may use too; None when embedded."""
+    interface = app.session_interface
+    return interface.client if isinstance(interface, RedisSessions) else None
 
 
 def init_sessions(app: Flask, settings: Settings) -> None:

@@ -52,6 +52,8 @@ class Settings:
     trusted_proxy_hops: int
     drain_flag_file: str | None
     api_docs: bool
+    cache_key_prefix: str
+    top_counters_ttl_seconds: float
 
     @property
     def is_production(self) -> bool:
@@ -190,4 +192,7 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
         # /openapi.json and /docs: on by default outside production, where publishing the
         # API's shape is a choice to make.
         api_docs=_boolean(env, "API_DOCS", not production),
+        cache_key_prefix=_text(env, "CACHE_KEY_PREFIX", "cache:") or "cache:",
+        # 0 turns the cache off for this read: every request computes it.
+        top_counters_ttl_seconds=_number(env, "TOP_COUNTERS_TTL_SECONDS", 2.0, minimum=0.0),
     )
