@@ -14,6 +14,11 @@ Rows, per worker model:
 - healthz, mix and fanout: the service itself (wrk scripts in lua/). The mix is one
   logged-in user per connection reading its session, adding an item and incrementing a
   counter; fanout is an async view awaiting 10 sleeps of 50 ms.
+- top cached and top uncached: GET /api/counters/top?limit=10 over a table seeded with
+  10,000 counters, served from the shared cache (the default TTL, 2 s) and, by a server
+  started with TOP_COUNTERS_TTL_SECONDS=0, computed from the table every time; they take
+  turns in rounds as the mixes do, and below the table is the cached over the uncached
+  rate, round by round.
 The bare and naive apps are served with the service's own gunicorn.conf.py (through
 apps/variant.conf.py), and the run stops unless gunicorn resolves the same worker settings
 for them as for the service.

@@ -20,6 +20,7 @@ from .options import Settings, parse_settings
 from .processes import BenchmarkError
 from .report import (
     baseline_lines,
+    cache_lines,
     format_table,
     naive_ratio_lines,
     settings_lines,
@@ -62,6 +63,7 @@ def run_benchmark(settings: Settings) -> int:
     print()
     print("\n".join(naive_ratio_lines(rows)))
     print("\n".join(baseline_lines(rows, settings.baseline)))
+    print("\n".join(cache_lines(rows)))
     for note in unexpected_statuses(rows):
         print(note)
     print(f"\nwall time: {time.monotonic() - started:.0f} s")

@@ -6,13 +6,23 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .load import BARE_FLASK, BASELINE_MIX, HEALTHZ, MIX, NAIVE_MIX, LoadResult, wrk_threads
+from .load import (
+    BARE_FLASK,
+    BASELINE_MIX,
+    HEALTHZ,
+    MIX,
+    NAIVE_MIX,
+    TOP_CACHED,
+    TOP_UNCACHED,
+    LoadResult,
+    wrk_threads,
+)
 from .memory import WorkerMemory
 from .options import Settings
 
 COLUMNS = (
     ("worker", "<8"),
-    ("scenario", "<10"),
+    ("scenario", "<12"),
     ("req/s", ">9"),
     ("p50 ms", ">8"),
     ("p99 ms", ">8"),
@@ -66,11 +76,16 @@ def round_ratios(service: Row, naive: Row) -> list[float]:
 
 def mix_ratios(rows: Sequence[Row], other: str) -> dict[str, list[float]]:
     """By model, the mix's round ratios against another scenario measured in turns."""
+    return ratios_between(rows, MIX.name, other)
+
+
+def ratios_between(rows: Sequence[Row], first: str, second: str) -> dict[str, list[float]]:
+    """By model, the round ratios of one scenario measured in turns against another."""
     by_key = {(row.model, row.scenario): row for row in rows}
     return {
-        model: round_ratios(by_key[model, MIX.name], by_key[model, other])
+        model: round_ratios(by_key[model, first], by_key[model, second])
         for model, scenario in by_key
-        if scenario == MIX.name and (model, other) in by_key
+        if scenario == first and (model, second) in by_key
     }
 
 
@@ -155,6 +170,17 @@ def naive_ratio_lines(rows: Sequence[Row]) -> list[str]:
     ]
 
 
+def cache_lines(rows: Sequence[Row]) -> list[str]:
+    """The cached read against the same read computed every time, round by round."""
+    return [
+        f"{TOP_CACHED.name} vs {TOP_UNCACHED.name}, {model}: round by round "
+        + ", ".join(f"{value:.2f}" for value in ratios)
+        + f"; median {statistics.median(ratios):.2f}"
+        for model, ratios in ratios_between(rows, TOP_CACHED.name, TOP_UNCACHED.name).items()
+        if ratios
+    ]
+
+
 def unexpected_statuses(rows: Sequence[Row]) -> list[str]:
     notes = []
     for row in rows:
@@ -181,5 +207,7 @@ def settings_lines(settings: Settings, concurrencies: Sequence[str]) -> list[str
         )
         + f": {settings.rounds} alternating rounds each, all their servers up; their rows add"
         " the rounds up, with the median round's percentiles",
+        f"{TOP_CACHED.name} and {TOP_UNCACHED.name}: {settings.rounds} alternating rounds"
+        " each, both servers up",
         "cpu us/req: the workers' CPU time (user + system) per request answered, from /proc",
     ]

@@ -15,15 +15,26 @@ from .gunicorn_settings import (
     describe_concurrency,
     resolved_settings,
 )
-from .load import BARE_FLASK, BASELINE_MIX, FANOUT, HEALTHZ, MIX, NAIVE_MIX, Scenario, run_wrk
-from .local_services import delete_sessions, upgrade_schema
+from .load import (
+    BARE_FLASK,
+    BASELINE_MIX,
+    FANOUT,
+    HEALTHZ,
+    MIX,
+    NAIVE_MIX,
+    TOP_CACHED,
+    TOP_UNCACHED,
+    Scenario,
+    run_wrk,
+)
+from .local_services import delete_sessions, seed_counters, upgrade_schema
 from .memory import WorkerMemorySampler
 from .options import Settings
 from .processes import BenchmarkError
 from .report import Row
 from .rounds import alternating
 from .servers import free_port, running_server
-from .targets import BARE, BASELINE, NAIVE, SERVICE, Run, Target
+from .targets import BARE, BASELINE, NAIVE, SERVICE, UNCACHED, Run, Target
 from .worker_cpu import spent_since, workers_cpu_seconds
 
 # What each server is loaded with alone. The service's mix and the naive app's are then run
@@ -37,8 +48,10 @@ PLAN: tuple[tuple[Target, tuple[Scenario, ...]], ...] = (
 # The apps served in the service's place, whose gunicorn settings must match the service's.
 VARIANTS = (BARE, NAIVE)
 # The order of the table: each model's two references before the service itself.
-ROW_ORDER = (BARE_FLASK, NAIVE_MIX, BASELINE_MIX, HEALTHZ, MIX, FANOUT)
-SESSION_TARGETS = (SERVICE, NAIVE, BASELINE)
+ROW_ORDER = (BARE_FLASK, NAIVE_MIX, BASELINE_MIX, HEALTHZ, MIX, FANOUT, TOP_CACHED, TOP_UNCACHED)
+SESSION_TARGETS = (SERVICE, NAIVE, BASELINE, UNCACHED)
+# Rows in the counter table before the top list is measured: its uncached read sorts them.
+SEEDED_COUNTERS = 10_000
 
 
 @dataclass(frozen=True)
@@ -108,6 +121,23 @@ def measure(
     )
 
 
+def measured_in_turns(
+    turns: Sequence[tuple[Scenario, Target, BakedService]], model: str, run: Run, settings: Settings
+) -> dict[Scenario, Row]:
+    """Each scenario on its own server, all of them up, taking turns round after round."""
+    with contextlib.ExitStack() as servers:
+        measures = []
+        for scenario, target, served in turns:
+            server, port = servers.enter_context(serving(served, target, run, settings))
+            measures.append(
+                lambda scenario=scenario, server=server, port=port: measure(
+                    scenario, model, server, port, settings
+                )
+            )
+        rows = alternating(measures, settings.rounds)
+    return {scenario: row for (scenario, _, _), row in zip(turns, rows, strict=True)}
+
+
 def benchmark_model(
     service: BakedService, run: Run, settings: Settings, baseline: BakedService | None = None
 ) -> ModelReport:
@@ -120,21 +150,13 @@ def benchmark_model(
                 measured[scenario] = measure(scenario, service.model, server, port, settings)
     if baseline is not None:
         upgrade_schema(baseline, BASELINE.environment(baseline, run, settings))
-    with contextlib.ExitStack() as servers:
-        turns = {}
-        for scenario, target, served in (
-            (MIX, SERVICE, service),
-            (NAIVE_MIX, NAIVE, service),
-            (BASELINE_MIX, BASELINE, baseline),
-        ):
-            if served is None:
-                continue
-            server, port = servers.enter_context(serving(served, target, run, settings))
-            turns[scenario] = lambda scenario=scenario, server=server, port=port: measure(
-                scenario, service.model, server, port, settings
-            )
-        rows = alternating(list(turns.values()), settings.rounds)
-        measured.update(zip(turns, rows, strict=True))
+    in_turns = [(MIX, SERVICE, service), (NAIVE_MIX, NAIVE, service)]
+    if baseline is not None:
+        in_turns.append((BASELINE_MIX, BASELINE, baseline))
+    measured.update(measured_in_turns(in_turns, service.model, run, settings))
+    seed_counters(run.database_url, SEEDED_COUNTERS)
+    top_turns = [(TOP_CACHED, SERVICE, service), (TOP_UNCACHED, UNCACHED, service)]
+    measured.update(measured_in_turns(top_turns, service.model, run, settings))
     return ModelReport(
         [measured[s] for s in ROW_ORDER if s in measured],
         describe_concurrency(service.model, resolved),

@@ -38,6 +38,7 @@ class Target:
     # Put before the run's prefix: the naive app's sessions never mix with the service's.
     key_prefix: str = ""
     baseline: bool = False  # the service as --baseline made it, on its own database
+    settings: tuple[tuple[str, str], ...] = ()  # the service's own settings, changed
 
     def session_prefix(self, run: Run) -> str:
         return self.key_prefix + run.session_prefix
@@ -57,6 +58,9 @@ class Target:
             DATABASE_URL=run.baseline_database_url if self.baseline else run.database_url,
             SESSION_COOKIE_SECURE="false",
             SESSION_KEY_PREFIX=self.session_prefix(run),
+            # Under the session prefix: the run's cleanup removes the cached values too.
+            CACHE_KEY_PREFIX=f"{self.session_prefix(run)}cache:",
+            **dict(self.settings),
         )
         if port is not None:
             env["GUNICORN_BIND"] = f"{HOST}:{port}"
@@ -76,3 +80,4 @@ SERVICE = Target("service")
 BARE = Target("bare", "bare_app:app")
 NAIVE = Target("naive", "naive_app:app", key_prefix="naive:")
 BASELINE = Target("baseline", key_prefix="baseline:", baseline=True)
+UNCACHED = Target("uncached", key_prefix="uncached:", settings=(("TOP_COUNTERS_TTL_SECONDS", "0"),))
