@@ -33,7 +33,7 @@ BASELINE_MIX = Scenario("base mix", "mix.lua", thread_per_connection=True)
 FANOUT = Scenario("fanout", "fanout.lua")
 # The top counters over a seeded table (local_services.seed_counters), cached and not.
 TOP_CACHED = Scenario("top cached", "top.lua")
-TOP_UNCACHED = Scenario("top uncach", "top.lua")
+TOP_UNCACHED = Scenario("top uncached", "top.lua")
 
 
 @dataclass(frozen=True)
