@@ -19,8 +19,9 @@ POSTGRES_APP_URL = f"postgresql+psycopg://postgres@{HOST}:5432/{{database}}"
 DELETE_REDIS_KEYS = Path(__file__).resolve().with_name("delete_redis_keys.py")
 
 
-def psql(sql: str) -> None:
-    run_checked(["psql", POSTGRES_ADMIN_URL, "-v", "ON_ERROR_STOP=1", "-qc", sql], timeout=60)
+def psql(sql: str, database: str = "postgres", timeout: float = 60) -> None:
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
+    run_checked(["psql", url, "-v", "ON_ERROR_STOP=1", "-qc", sql], timeout=timeout)
 
 
 @contextlib.contextmanager
@@ -48,17 +49,10 @@ def delete_sessions(service: BakedService, prefixes: Sequence[str]) -> None:
 def seed_counters(database_url: str, count: int) -> None:
     """`count` counters named seed-1 ... seed-N, valued above any count the mix reaches, so
     that they lead the top list: a table whose top list is worth caching."""
-    database = database_url.rsplit("/", 1)[1]
-    run_checked(
-        [
-            "psql",
-            POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-qc",
-            "INSERT INTO counter (name, value) SELECT 'seed-' || n, 1000000000 + n"
-            f" FROM generate_series(1, {count}) AS n ON CONFLICT (name) DO NOTHING",
-        ],
+    psql(
+        "INSERT INTO counter (name, value) SELECT 'seed-' || n, 1000000000 + n"
+        f" FROM generate_series(1, {count}) AS n ON CONFLICT (name) DO NOTHING",
+        database=database_url.rsplit("/", 1)[1],
         timeout=120,
     )
 

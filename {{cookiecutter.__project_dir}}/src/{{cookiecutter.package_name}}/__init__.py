@@ -25,7 +25,7 @@ from .machinery.request_id import init_request_id
 from .machinery.schema import init_schema
 from .machinery.security_headers import init_security_headers
 from .machinery.service_flask import ServiceFlask
-from .machinery.sessions import init_sessions, session_redis
+from .machinery.sessions import init_sessions
 from .machinery.settings import load_settings
 from .machinery.shared_cache import init_shared_cache
 
@@ -75,7 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     app.register_blueprint(health_blueprint)
     init_metrics(app)
-    init_shared_cache(app, session_redis(app), settings.cache_key_prefix)
+    init_shared_cache(app, settings)
     init_proxies(app, settings)
     for blueprint in _api_blueprints():
         app.register_blueprint(blueprint)

@@ -16,10 +16,12 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import requests
+from dogpile.cache import CacheRegion
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 from redis.exceptions import RedisError
 
+from {{ cookiecutter.package_name }}.machinery.sessions import session_redis
 from {{ cookiecutter.package_name }}.machinery.shared_cache import Cached, SharedCache
 
 from .live_server import LiveServer
@@ -39,7 +41,7 @@ class PlainMemoize(SharedCache):
             return Cached(payload["value"], payload["read_at"])
         read_at = time.time()
         value = compute()
-        self._count_fill(name)
+        self._fills.labels(name).inc()
         payload = {"read_at": read_at, "value": value}
         self._client.set(key, json.dumps(payload), ex=math.ceil(ttl))
         return Cached(value, read_at)
@@ -63,11 +65,19 @@ class CacheRequired(SharedCache):
         raise error
 
 
+class StockDogpile(SharedCache):
+    """dogpile's own region: a value dated from when it was stored, a computation after its
+    data was read, and served while it is recomputed however long ago it expired."""
+
+    region_class = CacheRegion
+
+
 VARIANTS = {
     "shared": SharedCache,
     "plain-memoize": PlainMemoize,
     "delete-on-write": DeleteOnWrite,
     "required": CacheRequired,
+    "stock-dogpile": StockDogpile,
 }
 
 
@@ -90,9 +100,10 @@ def instrument_cache(app: Flask) -> None:
         def read(self, name: str, compute: Callable[[], T], ttl: float) -> Cached[T]:
             return super().read(name, slowed(compute, fill_seconds), ttl)
 
-    cache = InstrumentedCache.__new__(InstrumentedCache)
-    cache.__dict__.update(vars(app.extensions["shared_cache"]))
-    app.extensions["shared_cache"] = cache
+    settings = app.config["APP_SETTINGS"]
+    app.extensions["shared_cache"] = InstrumentedCache(
+        session_redis(app), settings.cache_key_prefix, app.extensions["metrics"].cache_fills
+    )
 
 
 def cache_fills(live: LiveServer, cache: str = "top_counters") -> float:

@@ -6,12 +6,15 @@ tests/concurrency/test_shared_cache_under_gunicorn.py):
 - One computation per expiry. dogpile.cache's Redis backend takes a Redis lock (held at
   most LOCK_TIMEOUT_SECONDS) around a computation, so one request computes while the
   others, in any worker or instance, do not. When there is no value yet, they wait for it:
-  they have nothing else to answer with. When the value has only expired, they are served
-  the previous one at once, which is still within the staleness bound below, rather than
-  queue behind the computation.
-- Bounded staleness. A value is dated from when its data was read, not (as dogpile dates
-  it) from when it was stored, and is never served more than its TTL plus one computation
-  (at most LOCK_TIMEOUT_SECONDS) after that.
+  they have nothing else to answer with. When the value has only just expired, they are
+  served the previous one at once, which is still within the staleness bound below,
+  rather than queue behind the computation.
+- Bounded staleness: a value is never served more than its TTL plus one computation after
+  its data was read. dogpile dates a value from when it was stored, and serves an expired
+  one while it is recomputed however long ago it expired (after an idle spell, the whole
+  time the key lives in Redis). Here a value is dated from its read, and once it is older
+  than its TTL plus the time its own computation took, it is no longer served: the
+  requests wait for the new one instead (ReadDatedRegion).
 - Invalidation a slow reader cannot undo. Each name has a generation number in Redis, and
   the value lives under a key that names it. invalidate() increments it after the write
   commits; a reader that read the data before the write stores its value under the old
@@ -41,8 +44,12 @@ from typing import Any, Generic, TypeVar
 from dogpile.cache import CacheRegion
 from dogpile.cache.api import CachedValue, CantDeserializeException
 from flask import Flask, current_app
+from prometheus_client import Counter
 from redis import Redis
 from redis.exceptions import LockError, RedisError  # LockError is a RedisError
+
+from .sessions import session_redis
+from .settings import Settings
 
 T = TypeVar("T")
 # The longest a computation may hold the lock, and so the longest the others wait for one
@@ -73,16 +80,22 @@ def _from_json(data: bytes) -> dict:
 
 
 class ReadDatedRegion(CacheRegion):
-    """dogpile dates a value from when it was stored, a computation after its data was
-    read, which would let it be served up to two computations past its TTL. Dated from its
-    read, one. (_value is where dogpile builds the stored value: hence the pinned minor
-    version, and a test of the date.)"""
+    """A value dated from when its data was read, and served past its TTL for as long as
+    its own computation took, no longer (the module docstring says why). _value is where
+    dogpile builds the value it stores, _is_cache_miss where it decides a stored value is
+    as good as none: hence the pinned minor version, and tests of both."""
 
     def _value(self, value: Any, metadata: Any = None) -> CachedValue:
         cached = super()._value(value, metadata)
         if metadata is None and isinstance(value, dict) and "read_at" in value:
-            cached.metadata["ct"] = value["read_at"]
+            cached.metadata.update(ct=value["read_at"], took=value["took"])
         return cached
+
+    def _is_cache_miss(self, value: Any, orig_key: Any) -> bool:
+        if super()._is_cache_miss(value, orig_key):
+            return True
+        age = time.time() - value.metadata["ct"]
+        return age > self.expiration_time + value.metadata.get("took", 0.0)
 
 
 class RedisOutage:
@@ -124,12 +137,12 @@ class SharedCache:
     """The app's cached reads: app.extensions["shared_cache"]. Without Redis (REDIS_URL
     unset) there is nothing to share, and every read is computed."""
 
-    def __init__(
-        self, client: Redis | None, key_prefix: str, count_fill: Callable[[str], None]
-    ) -> None:
+    region_class: type[CacheRegion] = ReadDatedRegion
+
+    def __init__(self, client: Redis | None, key_prefix: str, fills: Counter) -> None:
         self._client = client
         self._key_prefix = key_prefix
-        self._count_fill = count_fill
+        self._fills = fills  # cache_fills_total, labelled by the cache's name
         self._outage = RedisOutage(logging.getLogger(__name__))
         self._regions_lock = threading.Lock()
         self._regions: dict[str, CacheRegion] = {}
@@ -142,9 +155,9 @@ class SharedCache:
         def fill() -> dict:
             read_at = time.time()
             value = compute()
-            self._count_fill(name)
+            self._fills.labels(name).inc()
             computed.append(Cached(value, read_at))
-            return {"read_at": read_at, "value": value}
+            return {"read_at": read_at, "took": time.time() - read_at, "value": value}
 
         if self._client is None or ttl <= 0 or not self._outage.worth_trying():
             fill()
@@ -154,12 +167,7 @@ class SharedCache:
             self._outage.succeeded()
         except RedisError as error:
             return self._without_redis(error, computed, fill)
-        cached = Cached(payload["value"], payload["read_at"])
-        if time.time() - cached.read_at > ttl + LOCK_TIMEOUT_SECONDS:
-            # Older than any computation may take: its computer died or is stuck.
-            fill()
-            return computed[-1]
-        return cached
+        return Cached(payload["value"], payload["read_at"])
 
     def _without_redis(
         self, error: RedisError, computed: list[Cached[T]], fill: Callable[[], dict]
@@ -197,7 +205,7 @@ class SharedCache:
             return region
 
     def _new_region(self, ttl: float) -> CacheRegion:
-        region = ReadDatedRegion(serializer=_to_json, deserializer=_from_json)
+        region = self.region_class(serializer=_to_json, deserializer=_from_json)
         return region.configure(
             "dogpile.cache.redis",
             expiration_time=ttl,
@@ -214,11 +222,13 @@ class SharedCache:
         )
 
 
-def init_shared_cache(app: Flask, client: Redis | None, key_prefix: str) -> None:
-    def count_fill(name: str) -> None:
-        current_app.extensions["metrics"].cache_fills.labels(name).inc()
-
-    app.extensions["shared_cache"] = SharedCache(client, key_prefix, count_fill)
+def init_shared_cache(app: Flask, settings: Settings) -> None:
+    """After init_sessions and init_metrics: the cache uses the sessions' Redis client and
+    counts in the app's metrics."""
+    fills = app.extensions["metrics"].cache_fills
+    app.extensions["shared_cache"] = SharedCache(
+        session_redis(app), settings.cache_key_prefix, fills
+    )
 
 
 def shared_cache() -> SharedCache:
