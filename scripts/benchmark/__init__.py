@@ -5,7 +5,7 @@ sample), serves each with its own gunicorn.conf.py, loads it with wrk from a sec
 and prints one table. Run it from the repository root:
 
     uv run python -m scripts.benchmark [--duration 10] [--warmup 2] [--connections 16] [--rounds 3]
-        [--baseline REF]
+        [--baseline REF] [--asgi]
 
 Rows, per worker model:
 - bare flask: a Flask app answering /healthz with a constant (apps/bare_app.py), the ceiling;
@@ -32,6 +32,12 @@ with the same answers and a database of its own, and its mix ("base mix") takes 
 every round beside the two others (baseline.py): below the table, the mix's rate over the
 baseline's round by round, and what the change costs per request in the workers' CPU time.
 The goal a change is held to is named in the README (the mix within 5% of its baseline).
+
+With --asgi, the gthread service is also served by gunicorn's `asgi` worker through each
+WSGI adapter worth trying (asgiref's, a2wsgi's; apps/asgi_adapters.py), and those servers take
+turns with the gthread and gevent services on the mix and on fanout (asgi_worker.py): a table
+of their own, and each adapter's rate over gthread's round by round, against the README's rule
+for offering a worker model (within 10% of gthread or better).
 
 Columns: "vs bare" is a row's requests/s over its model's bare ceiling; "vs naive" is the
 median over the rounds of the service's mix over the naive mix in the same round, each

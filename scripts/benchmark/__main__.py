@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __doc__ as overview
+from .asgi_worker import AsgiReport, compare_asgi, ratio_lines
 from .baking import bake_all
 from .baseline import bake_baselines
 from .local_services import temporary_database
@@ -26,7 +27,7 @@ from .report import (
     settings_lines,
     unexpected_statuses,
 )
-from .runner import benchmark_all
+from .runner import benchmark_all, sessions_removed_after
 from .targets import Run
 
 
@@ -36,6 +37,15 @@ def require_tools() -> None:
     for tool in ("uv", "psql"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not on PATH; the benchmark needs it")
+
+
+def print_asgi(asgi: AsgiReport) -> None:
+    print("\ngunicorn's asgi worker, taking turns with gthread (and gevent) on the same settings:")
+    print("\n".join(f"server {line}" for line in asgi.concurrency))
+    print()
+    print(format_table(asgi.rows))
+    print()
+    print("\n".join(ratio_lines(asgi.rows)))
 
 
 def run_benchmark(settings: Settings) -> int:
@@ -51,7 +61,14 @@ def run_benchmark(settings: Settings) -> int:
         header = machine_line(services[0])
         with temporary_database() as database_url, temporary_database() as baseline_url:
             run = Run(workdir, database_url, baseline_url)
-            reports, failures = benchmark_all(services, run, settings, baselines)
+            with sessions_removed_after(services, run):
+                reports, failures = benchmark_all(services, run, settings, baselines)
+                asgi = None
+                if settings.asgi:
+                    try:
+                        asgi = compare_asgi(services, run, settings)
+                    except BenchmarkError as error:
+                        failures.append(f"asgi: {error}")
 
     rows = [row for report in reports for row in report.rows]
     print()
@@ -64,7 +81,9 @@ def run_benchmark(settings: Settings) -> int:
     print("\n".join(naive_ratio_lines(rows)))
     print("\n".join(baseline_lines(rows, settings.baseline)))
     print("\n".join(cache_lines(rows)))
-    for note in unexpected_statuses(rows):
+    if asgi is not None:
+        print_asgi(asgi)
+    for note in unexpected_statuses(rows + (asgi.rows if asgi else [])):
         print(note)
     print(f"\nwall time: {time.monotonic() - started:.0f} s")
     if failures:

@@ -27,6 +27,11 @@ class BakedService:
         return self.project / "gunicorn.conf.py"
 
     @property
+    def wsgi_app(self) -> str:
+        """The app its gunicorn.conf.py serves, as gunicorn names it."""
+        return f"{self.package}.server.wsgi:app"
+
+    @property
     def worker_class(self) -> str:
         """As its gunicorn.conf.py names it: gthread is served by a class of the service's."""
         if self.model == "gthread":

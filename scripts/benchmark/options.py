@@ -19,6 +19,7 @@ class Settings:
     max_requests: int | None  # None: what each gunicorn.conf.py says
     rounds: int  # of the mix and the naive mix, taking turns (rounds.py)
     baseline: str | None = None  # a commit of the template whose mix takes turns too
+    asgi: bool = False  # also the gthread service under gunicorn's asgi worker (asgi_worker.py)
 
 
 def parse_settings(argv: Sequence[str] | None, description: str) -> Settings:
@@ -47,6 +48,12 @@ def parse_settings(argv: Sequence[str] | None, description: str) -> Settings:
         metavar="REF",
         help="also bake the template at this git commit; its mix takes turns with the mix",
     )
+    parser.add_argument(
+        "--asgi",
+        action="store_true",
+        help="also serve the gthread service under gunicorn's asgi worker, through each"
+        " adapter, taking turns with gthread and gevent on the mix and fanout",
+    )
     args = parser.parse_args(argv)
     models = tuple(model.strip() for model in args.models.split(",") if model.strip())
     if not models or set(models) - set(WORKER_MODELS):
@@ -61,6 +68,8 @@ def parse_settings(argv: Sequence[str] | None, description: str) -> Settings:
     ):
         if not low <= value <= high:
             parser.error(f"{name} must be between {low} and {high}")
+    if args.asgi and "gthread" not in models:
+        parser.error("--asgi serves the gthread service: keep gthread in --models")
     if args.max_requests is not None and args.max_requests < 0:
         parser.error("--max-requests must be 0 or more")
     return Settings(
@@ -72,4 +81,5 @@ def parse_settings(argv: Sequence[str] | None, description: str) -> Settings:
         args.max_requests,
         args.rounds,
         args.baseline,
+        args.asgi,
     )

@@ -21,7 +21,7 @@ from .memory import WorkerMemory
 from .options import Settings
 
 COLUMNS = (
-    ("worker", "<8"),
+    ("worker", "<12"),
     ("scenario", "<12"),
     ("req/s", ">9"),
     ("p50 ms", ">8"),

@@ -34,7 +34,7 @@ from .processes import BenchmarkError
 from .report import Row
 from .rounds import alternating
 from .servers import free_port, running_server
-from .targets import BARE, BASELINE, NAIVE, SERVICE, UNCACHED, Run, Target
+from .targets import A2WSGI, ASGIREF, BARE, BASELINE, NAIVE, SERVICE, UNCACHED, Run, Target
 from .worker_cpu import spent_since, workers_cpu_seconds
 
 # What each server is loaded with alone. The service's mix and the naive app's are then run
@@ -49,7 +49,7 @@ PLAN: tuple[tuple[Target, tuple[Scenario, ...]], ...] = (
 VARIANTS = (BARE, NAIVE)
 # The order of the table: each model's two references before the service itself.
 ROW_ORDER = (BARE_FLASK, NAIVE_MIX, BASELINE_MIX, HEALTHZ, MIX, FANOUT, TOP_CACHED, TOP_UNCACHED)
-SESSION_TARGETS = (SERVICE, NAIVE, BASELINE, UNCACHED)
+SESSION_TARGETS = (SERVICE, NAIVE, BASELINE, UNCACHED, ASGIREF, A2WSGI)
 # Rows in the counter table before the top list is measured: its uncached read sorts them.
 SEEDED_COUNTERS = 10_000
 
@@ -88,7 +88,7 @@ def serving(
         service.project,
         log,
         port,
-        service.worker_class,
+        target.worker_class(service),
         settings.workers,
     ) as server:
         yield server, port
@@ -122,19 +122,28 @@ def measure(
 
 
 def measured_in_turns(
-    turns: Sequence[tuple[Scenario, Target, BakedService]], model: str, run: Run, settings: Settings
-) -> dict[Scenario, Row]:
-    """Each scenario on its own server, all of them up, taking turns round after round."""
+    turns: Sequence[tuple[Scenario, Target, BakedService]], run: Run, settings: Settings
+) -> list[Row]:
+    """Each scenario on its own server, all of them up, taking turns round after round; a
+    row per turn, in order."""
     with contextlib.ExitStack() as servers:
         measures = []
         for scenario, target, served in turns:
             server, port = servers.enter_context(serving(served, target, run, settings))
+            model = target.model_label(served)
             measures.append(
-                lambda scenario=scenario, server=server, port=port: measure(
+                lambda scenario=scenario, model=model, server=server, port=port: measure(
                     scenario, model, server, port, settings
                 )
             )
-        rows = alternating(measures, settings.rounds)
+        return alternating(measures, settings.rounds)
+
+
+def by_scenario(
+    turns: Sequence[tuple[Scenario, Target, BakedService]], run: Run, settings: Settings
+) -> dict[Scenario, Row]:
+    """measured_in_turns for one model's turns, each a scenario of its own."""
+    rows = measured_in_turns(turns, run, settings)
     return {scenario: row for (scenario, _, _), row in zip(turns, rows, strict=True)}
 
 
@@ -153,10 +162,10 @@ def benchmark_model(
     in_turns = [(MIX, SERVICE, service), (NAIVE_MIX, NAIVE, service)]
     if baseline is not None:
         in_turns.append((BASELINE_MIX, BASELINE, baseline))
-    measured.update(measured_in_turns(in_turns, service.model, run, settings))
+    measured.update(by_scenario(in_turns, run, settings))
     seed_counters(run.database_url, SEEDED_COUNTERS)
     top_turns = [(TOP_CACHED, SERVICE, service), (TOP_UNCACHED, UNCACHED, service)]
-    measured.update(measured_in_turns(top_turns, service.model, run, settings))
+    measured.update(by_scenario(top_turns, run, settings))
     return ModelReport(
         [measured[s] for s in ROW_ORDER if s in measured],
         describe_concurrency(service.model, resolved),
@@ -171,15 +180,21 @@ def benchmark_all(
 ) -> tuple[list[ModelReport], list[str]]:
     """Each model in turn; one that fails is reported and the others still run."""
     reports, failures = [], []
+    for service in services:
+        try:
+            baseline = (baselines or {}).get(service.model)
+            reports.append(benchmark_model(service, run, settings, baseline))
+        except BenchmarkError as error:
+            failures.append(f"{service.model}: {error}")
+            print(f"{service.model} failed: {error}", file=sys.stderr, flush=True)
+    return reports, failures
+
+
+@contextlib.contextmanager
+def sessions_removed_after(services: Sequence[BakedService], run: Run) -> Iterator[None]:
+    """Whatever happens, the run's sessions and cached values leave Redis at the end."""
     try:
-        for service in services:
-            try:
-                baseline = (baselines or {}).get(service.model)
-                reports.append(benchmark_model(service, run, settings, baseline))
-            except BenchmarkError as error:
-                failures.append(f"{service.model}: {error}")
-                print(f"{service.model} failed: {error}", file=sys.stderr, flush=True)
+        yield
     finally:
         prefixes = [target.session_prefix(run) for target in SESSION_TARGETS]
         delete_sessions(services[0], prefixes)
-    return reports, failures

@@ -17,6 +17,7 @@ from .processes import environment
 
 APPS_DIR = Path(__file__).resolve().parent / "apps"
 VARIANT_CONFIG = APPS_DIR / "variant.conf.py"
+ASGI_CONFIG = APPS_DIR / "asgi.conf.py"
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,26 @@ class Target:
     key_prefix: str = ""
     baseline: bool = False  # the service as --baseline made it, on its own database
     settings: tuple[tuple[str, str], ...] = ()  # the service's own settings, changed
+    # The service under gunicorn's asgi worker, through this adapter (apps/asgi_adapters.py)
+    asgi_adapter: str | None = None
+
+    def model_label(self, service: BakedService) -> str:
+        """What the table calls the server: its service's worker model, or the asgi worker
+        and its adapter."""
+        return f"asgi+{self.asgi_adapter}" if self.asgi_adapter else service.model
+
+    def worker_class(self, service: BakedService) -> str:
+        return "asgi" if self.asgi_adapter else service.worker_class
 
     def session_prefix(self, run: Run) -> str:
         return self.key_prefix + run.session_prefix
 
     def command(self, service: BakedService) -> list[str]:
-        config = service.gunicorn_config if self.wsgi_app is None else VARIANT_CONFIG
+        config = service.gunicorn_config
+        if self.asgi_adapter is not None:
+            config = ASGI_CONFIG
+        elif self.wsgi_app is not None:
+            config = VARIANT_CONFIG
         return [str(service.executable("gunicorn")), "-c", str(config)]
 
     def environment(
@@ -73,6 +88,11 @@ class Target:
             # imported the app, nor `--chdir`, which would move the service's config off the
             # project root it is meant to run from.
             env["PYTHONPATH"] = str(APPS_DIR)
+        if self.asgi_adapter is not None:
+            env["BENCH_SERVICE_CONFIG"] = str(service.gunicorn_config)
+            env["BENCH_SERVICE_APP"] = service.wsgi_app
+            env["BENCH_ASGI_ADAPTER"] = self.asgi_adapter
+            env["PYTHONPATH"] = str(APPS_DIR)
         return env
 
 
@@ -80,4 +100,6 @@ SERVICE = Target("service")
 BARE = Target("bare", "bare_app:app")
 NAIVE = Target("naive", "naive_app:app", key_prefix="naive:")
 BASELINE = Target("baseline", key_prefix="baseline:", baseline=True)
+ASGIREF = Target("asgiref", key_prefix="asgiref:", asgi_adapter="asgiref")
+A2WSGI = Target("a2wsgi", key_prefix="a2wsgi:", asgi_adapter="a2wsgi")
 UNCACHED = Target("uncached", key_prefix="uncached:", settings=(("TOP_COUNTERS_TTL_SECONDS", "0"),))
