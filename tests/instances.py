@@ -102,9 +102,14 @@ class Deployment:
         wait_until(f"{instance.url}/readyz", process, log)
         return instance
 
-    def stop(self, instance: Instance) -> int:
-        """The documented stop: SIGTERM; the instance drains, then exits."""
-        instance.process.send_signal(signal.SIGTERM)
+    def stop(self, instance: Instance, every_process: bool = False) -> int:
+        """The documented stop: SIGTERM; the instance drains, then exits. Sent to the master
+        alone (compose, Kubernetes) or to every process of the instance at once (systemd's
+        default KillMode=control-group, `kill -TERM -<pgid>`)."""
+        if every_process:
+            os.killpg(instance.process.pid, signal.SIGTERM)
+        else:
+            instance.process.send_signal(signal.SIGTERM)
         return instance.process.wait(60)
 
     def kill(self, instance: Instance) -> None:

@@ -3,8 +3,9 @@
 turn by the documented procedure (SIGTERM: not-ready while draining, then a graceful stop;
 start the new one; wait until the balancer has it back) fails not one request, and an
 instance killed outright costs only the requests it had in flight. No acknowledged write is
-lost either way. PostgreSQL bakes only (a SQLite bake keeps one instance), every worker
-model."""
+lost either way. The first instance's SIGTERM reaches its master alone, the second's every
+one of its processes at once, as systemd sends it by default. PostgreSQL bakes only (a SQLite
+bake keeps one instance), every worker model."""
 
 from __future__ import annotations
 
@@ -118,18 +119,21 @@ class SteadyLoad:
             assert set(user.items) <= set(stored)
 
 
-def restart_one(service, instances: list[Instance], index: int) -> None:
+def restart_one(
+    service, instances: list[Instance], index: int, every_process: bool = False
+) -> None:
     """The documented procedure for one instance: stop it (SIGTERM), start the new one, wait
     until the balancer has it back."""
-    assert service.stop(instances[index]) == 0
+    assert service.stop(instances[index], every_process) == 0
     instances[index] = service.start(instances[index].port)  # answers /readyz with 200
     time.sleep(BALANCER_RISE_SECONDS)  # and the balancer has put it back
 
 
 def restart_in_turn(service, instances: list[Instance]) -> None:
-    """The documented rolling restart, one instance at a time."""
+    """The documented rolling restart, one instance at a time: the first signalled through
+    its master, the second through every process."""
     for index in range(len(instances)):
-        restart_one(service, instances, index)
+        restart_one(service, instances, index, every_process=index % 2 == 1)
 
 
 @pytest.mark.parametrize("worker_model", WORKER_MODELS)
@@ -168,24 +172,42 @@ def test_rolling_restarts_fail_nothing_and_a_killed_instance_loses_no_write(
                     service.kill(instance)
 
 
-def test_without_the_drain_the_same_rolling_restart_fails_requests(cookies, tmp_path) -> None:
-    """The broken variant: with GUNICORN_DRAIN_SECONDS=0 gunicorn stops taking requests the
+# The line of the project's gunicorn.conf.py that gives each worker the drain.
+WORKER_DRAIN = "drain_worker_before_stop(worker, drain_seconds, flag)"
+
+
+@pytest.mark.parametrize(
+    ("broken", "drain_seconds", "every_process"),
+    [("no drain", 0, False), ("no worker drain", DRAIN_SECONDS, True)],
+)
+def test_without_the_drain_the_same_rolling_restart_fails_requests(
+    cookies, tmp_path, broken: str, drain_seconds: int, every_process: bool
+) -> None:
+    """The broken variants. With GUNICORN_DRAIN_SECONDS=0 gunicorn stops taking requests the
     moment it is asked to stop, while haproxy, which has not yet seen a failed check, still
-    sends it some. Restarts go on until a request fails, at most BROKEN_RESTARTS of them (a
-    failure needs a request in flight at the stop: measured, about one restart in one)."""
+    sends it some. Without the workers' own drain, a SIGTERM to every process stops the
+    workers taking requests at once while the master drains, and those haproxy still sends
+    wait until they are cut. Restarts go on until a request fails, at most BROKEN_RESTARTS
+    of them (a failure needs a request in flight at the stop: measured, about one restart
+    in one)."""
     project = bake_ok(cookies, {"worker_model": "gthread", "database": "postgresql"})
     run(["uv", "sync", "--locked", "--quiet", "--no-dev"], project)
-    settings = {"TRUSTED_PROXY_HOPS": "1", "GUNICORN_DRAIN_SECONDS": "0"}
+    if broken == "no worker drain":
+        config = project / "gunicorn.conf.py"
+        text = config.read_text(encoding="utf-8")
+        assert WORKER_DRAIN in text
+        config.write_text(text.replace(WORKER_DRAIN, "pass"), encoding="utf-8")
+    settings = {"TRUSTED_PROXY_HOPS": "1", "GUNICORN_DRAIN_SECONDS": str(drain_seconds)}
     with deployment(project, tmp_path, **settings) as service:
         instances = [service.start(), service.start()]
         try:
             with balancer(project, instances, tmp_path) as base, SteadyLoad(base) as rolling:
                 for restart in range(BROKEN_RESTARTS):
-                    restart_one(service, instances, restart % len(instances))
+                    restart_one(service, instances, restart % len(instances), every_process)
                     if any(user.failures() for user in rolling.users):
                         break
             failed = [answer for user in rolling.users for answer in user.failures()]
-            print(f"without the drain: {len(failed)} failed after {restart + 1} restarts")
+            print(f"{broken}: {len(failed)} failed after {restart + 1} restarts")
             assert failed
         finally:
             for instance in instances:

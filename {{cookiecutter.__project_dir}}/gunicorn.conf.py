@@ -21,7 +21,6 @@ import math  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
 import tempfile  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 
@@ -174,20 +173,22 @@ def on_starting(server):
 
 def when_ready(server):
     """With GUNICORN_DRAIN_SECONDS, SIGTERM raises the draining flag (/readyz answers 503),
-    keeps serving that long, then stops gracefully as usual. The master's own signal handler
-    is replaced (gunicorn has no setting for it); it sleeps in the master's loop, which a
-    drain of a few seconds can afford."""
-    if drain_seconds <= 0:
-        return
-    stop = server.handle_term
+    keeps serving that long, then stops gracefully as usual (server/draining.py)."""
+    if drain_seconds > 0:
+        from {{ cookiecutter.package_name }}.server.draining import drain_master_before_stop
 
-    def drain_then_stop():
-        Path(os.environ["DRAIN_FLAG_FILE"]).touch()
-        server.log.info("Draining for %s s before stopping", drain_seconds)
-        time.sleep(drain_seconds)
-        stop()
+        flag = Path(os.environ["DRAIN_FLAG_FILE"])
+        drain_master_before_stop(server, drain_seconds, flag)
 
-    server.handle_term = drain_then_stop
+
+def post_worker_init(worker):
+    """A worker sent SIGTERM itself (systemd's default, `kill -TERM -<pgid>`) keeps serving
+    until the master's drain has run, instead of leaving connections unserved meanwhile."""
+    if drain_seconds > 0:
+        from {{ cookiecutter.package_name }}.server.draining import drain_worker_before_stop
+
+        flag = Path(os.environ["DRAIN_FLAG_FILE"])
+        drain_worker_before_stop(worker, drain_seconds, flag)
 
 
 def pre_fork(server, worker):

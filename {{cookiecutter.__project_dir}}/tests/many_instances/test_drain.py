@@ -1,32 +1,65 @@
 """Asked to stop (SIGTERM) with GUNICORN_DRAIN_SECONDS set, the server reports not-ready at
 once while it keeps serving, so that a load balancer takes it out before it stops accepting;
-then it stops gracefully, with status 0."""
+then it stops gracefully, with status 0. The same holds when every process of the service is
+signalled at once (systemd's default, `kill -TERM -<pgid>`), not only the master: without the
+workers' own drain (server/draining.py), requests sent during the drain are not served."""
 
 from __future__ import annotations
 
+import os
 import signal
 import time
+from pathlib import Path
 
+import pytest
 import requests
 
-from ..support.live_server import start
+from ..support.live_server import LiveServer, broken_config, start
 
 DRAIN_SECONDS = 2
+# Past the drain, a request that waits in the listening socket is not being served.
+SERVED_WITHIN_SECONDS = DRAIN_SECONDS + 1
+WORKER_DRAIN = "drain_worker_before_stop(worker, drain_seconds, flag)"
 
 
-def test_sigterm_reports_not_ready_first_and_keeps_serving_while_draining(live_settings) -> None:
+def signal_master(live: LiveServer) -> None:
+    live.process.send_signal(signal.SIGTERM)
+
+
+def signal_every_process(live: LiveServer) -> None:
+    for pid in [live.process.pid, *live.worker_pids()]:
+        os.kill(pid, signal.SIGTERM)
+
+
+def answers_during_drain(live: LiveServer, asked: float) -> list[int | None]:
+    """Each request's status, or None for one not answered in time, until just before the
+    drain ends."""
+    answers = []
+    while time.monotonic() - asked < DRAIN_SECONDS - 0.5:
+        try:
+            response = requests.post(
+                live.url("/api/counters/draining"), timeout=SERVED_WITHIN_SECONDS
+            )
+            answers.append(response.status_code)
+        except requests.RequestException:
+            answers.append(None)
+    return answers
+
+
+@pytest.mark.parametrize("send_term", [signal_master, signal_every_process])
+def test_sigterm_reports_not_ready_first_and_keeps_serving_while_draining(
+    live_settings, send_term
+) -> None:
     with start(live_settings, "drain", GUNICORN_DRAIN_SECONDS=str(DRAIN_SECONDS)) as live:
         assert requests.get(live.url("/readyz"), timeout=5).status_code == 200
-        live.process.send_signal(signal.SIGTERM)
+        send_term(live)
         asked = time.monotonic()
         readiness = requests.get(live.url("/readyz"), timeout=5)
         while readiness.status_code == 200 and time.monotonic() - asked < 0.5:
             readiness = requests.get(live.url("/readyz"), timeout=5)
         assert readiness.status_code == 503
         assert readiness.json()["status"] == "draining" and readiness.headers["Retry-After"]
-        served = []
-        while time.monotonic() - asked < DRAIN_SECONDS - 0.5:
-            served.append(requests.post(live.url("/api/counters/draining"), timeout=5).status_code)
+        served = answers_during_drain(live, asked)
         assert served and set(served) == {200}
         assert live.process.wait(30) == 0
         assert time.monotonic() - asked >= DRAIN_SECONDS
@@ -34,3 +67,17 @@ def test_sigterm_reports_not_ready_first_and_keeps_serving_while_draining(live_s
     answers = {(r["path"], r["status"]) for r in live.access_records() if r["status"] >= 500}
     assert answers <= {("/readyz", 503)}
     assert any(r["message"].startswith("Draining for") for r in live.records())
+
+
+def test_without_the_workers_drain_a_signal_to_every_process_leaves_requests_unserved(
+    live_settings, tmp_path: Path
+) -> None:
+    """The broken variant: each worker stops taking connections the moment it is signalled,
+    while the master drains and replaces none of them."""
+    config = broken_config(tmp_path, lines=(WORKER_DRAIN,))
+    settings = {"GUNICORN_DRAIN_SECONDS": str(DRAIN_SECONDS)}
+    with start(live_settings, "drain-broken", config=config, **settings) as live:
+        signal_every_process(live)
+        served = answers_during_drain(live, time.monotonic())
+        live.process.wait(30)
+    assert None in served, served
