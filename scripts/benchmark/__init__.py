@@ -5,7 +5,7 @@ sample), serves each with its own gunicorn.conf.py, loads it with wrk from a sec
 and prints one table. Run it from the repository root:
 
     uv run python -m scripts.benchmark [--duration 10] [--warmup 2] [--connections 16] [--rounds 3]
-        [--baseline REF] [--asgi]
+        [--baseline REF] [--asgi] [--sweep PNG]
 
 Rows, per worker model:
 - bare flask: a Flask app answering /healthz with a constant (apps/bare_app.py), the ceiling;
@@ -38,6 +38,10 @@ WSGI adapter worth trying (asgiref's, a2wsgi's; apps/asgi_adapters.py), and thos
 turns with the gthread and gevent services on the mix and on fanout (asgi_worker.py): a table
 of their own, and each adapter's rate over gthread's round by round, against the README's rule
 for offering a worker model (within 10% of gthread or better).
+
+With --sweep PNG, each model's service is then loaded with the mix and with fanout at 1, 4,
+16, 64 and 256 connections (sweep.py): a table of requests/s and latency at each, and a
+picture of requests/s and p99 against connections drawn into PNG with matplotlib.
 
 Columns: "vs bare" is a row's requests/s over its model's bare ceiling; "vs naive" is the
 median over the rounds of the service's mix over the naive mix in the same round, each

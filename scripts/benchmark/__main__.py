@@ -28,6 +28,7 @@ from .report import (
     unexpected_statuses,
 )
 from .runner import benchmark_all, sessions_removed_after
+from .sweep import SweepPoint, draw_sweep, sweep_model, sweep_table
 from .targets import Run
 
 
@@ -46,6 +47,17 @@ def print_asgi(asgi: AsgiReport) -> None:
     print(format_table(asgi.rows))
     print()
     print("\n".join(ratio_lines(asgi.rows)))
+
+
+def print_sweep(points: list[SweepPoint], settings: Settings) -> None:
+    picture = Path(settings.sweep)
+    print(
+        f"\nconcurrency sweep: each model's service, {settings.duration} s measured after"
+        f" {settings.warmup} s warm-up at each number of connections, drawn in {picture}:"
+    )
+    print(sweep_table(points))
+    title = f"gunicorn worker models against concurrency: {settings.workers} workers each"
+    draw_sweep(points, picture, title)
 
 
 def run_benchmark(settings: Settings) -> int:
@@ -69,6 +81,13 @@ def run_benchmark(settings: Settings) -> int:
                         asgi = compare_asgi(services, run, settings)
                     except BenchmarkError as error:
                         failures.append(f"asgi: {error}")
+                sweep: list[SweepPoint] = []
+                if settings.sweep:
+                    for service in services:
+                        try:
+                            sweep += sweep_model(service, run, settings)
+                        except BenchmarkError as error:
+                            failures.append(f"sweep, {service.model}: {error}")
 
     rows = [row for report in reports for row in report.rows]
     print()
@@ -83,6 +102,8 @@ def run_benchmark(settings: Settings) -> int:
     print("\n".join(cache_lines(rows)))
     if asgi is not None:
         print_asgi(asgi)
+    if sweep:
+        print_sweep(sweep, settings)
     for note in unexpected_statuses(rows + (asgi.rows if asgi else [])):
         print(note)
     print(f"\nwall time: {time.monotonic() - started:.0f} s")

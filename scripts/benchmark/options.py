@@ -20,6 +20,7 @@ class Settings:
     rounds: int  # of the mix and the naive mix, taking turns (rounds.py)
     baseline: str | None = None  # a commit of the template whose mix takes turns too
     asgi: bool = False  # also the gthread service under gunicorn's asgi worker (asgi_worker.py)
+    sweep: str | None = None  # where to draw the concurrency sweep (sweep.py), if it runs
 
 
 def parse_settings(argv: Sequence[str] | None, description: str) -> Settings:
@@ -54,6 +55,12 @@ def parse_settings(argv: Sequence[str] | None, description: str) -> Settings:
         help="also serve the gthread service under gunicorn's asgi worker, through each"
         " adapter, taking turns with gthread and gevent on the mix and fanout",
     )
+    parser.add_argument(
+        "--sweep",
+        metavar="PNG",
+        help="also load each model's service at 1, 4, 16, 64 and 256 connections, print the"
+        " table and draw requests/s and p99 against connections into this file",
+    )
     args = parser.parse_args(argv)
     models = tuple(model.strip() for model in args.models.split(",") if model.strip())
     if not models or set(models) - set(WORKER_MODELS):
@@ -70,6 +77,8 @@ def parse_settings(argv: Sequence[str] | None, description: str) -> Settings:
             parser.error(f"{name} must be between {low} and {high}")
     if args.asgi and "gthread" not in models:
         parser.error("--asgi serves the gthread service: keep gthread in --models")
+    if args.sweep is not None and not args.sweep.endswith(".png"):
+        parser.error("--sweep takes the path of a .png file")
     if args.max_requests is not None and args.max_requests < 0:
         parser.error("--max-requests must be 0 or more")
     return Settings(
@@ -82,4 +91,5 @@ def parse_settings(argv: Sequence[str] | None, description: str) -> Settings:
         args.rounds,
         args.baseline,
         args.asgi,
+        args.sweep,
     )
