@@ -28,6 +28,7 @@ def signal_master(live: LiveServer) -> None:
 
 
 def signal_every_process(live: LiveServer) -> None:
+    live.wait_until_every_worker_answers()
     for pid in [live.process.pid, *live.worker_pids()]:
         os.kill(pid, signal.SIGTERM)
 

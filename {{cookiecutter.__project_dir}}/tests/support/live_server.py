@@ -40,6 +40,16 @@ class LiveServer:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in children.read_text().split()]
 
+    def wait_until_every_worker_answers(self, seconds: float = 30) -> None:
+        """A worker is listed as soon as it is forked, but it handles signals as a worker only
+        once it has set itself up (gunicorn's Worker.init_signals): until then it keeps the
+        master's handler, and a SIGTERM sent to it is lost. One that has answered is set up."""
+        deadline = time.monotonic() + seconds
+        answered: set[int] = set()
+        while not set(self.worker_pids()) <= answered:
+            assert time.monotonic() < deadline, f"not every worker answers: {self.worker_pids()}"
+            answered.add(requests.get(self.url("/test/pid"), timeout=5).json()["pid"])
+
     def records(self) -> list[dict]:
         """Every line of the log as the JSON object it must be (LOG_FORMAT=json)."""
         records = []
