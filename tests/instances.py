@@ -127,18 +127,26 @@ def deployment(project: Path, logs: Path, **settings: str) -> Iterator[Deploymen
 
 
 @contextlib.contextmanager
-def balancer(project: Path, instances: list[Instance], logs: Path) -> Iterator[str]:
-    """The project's haproxy.cfg in front of the instances; yields its URL."""
+def balancer(
+    project: Path,
+    instances: list[Instance],
+    logs: Path,
+    config: Path | None = None,
+    **settings: str,
+) -> Iterator[str]:
+    """The project's haproxy.cfg (or `config`) in front of the instances, with `settings` in
+    its environment; yields its URL."""
     port = free_port()
     env = {
         **os.environ,
         "HAPROXY_BIND": f"127.0.0.1:{port}",
         **{f"APP{n}_ADDRESS": f"127.0.0.1:{i.port}" for n, i in enumerate(instances, 1)},
+        **settings,
     }
-    log = logs / "haproxy.log"
+    log = logs / f"haproxy-{port}.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [HAPROXY, "-db", "-f", str(project / "haproxy.cfg")],
+            [HAPROXY, "-db", "-f", str(config or project / "haproxy.cfg")],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
