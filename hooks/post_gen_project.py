@@ -34,7 +34,9 @@ def files_of_unchosen_options(answers):
         yield tests / "concurrency" / "test_gevent_fairness.py"
     if answers["worker_model"] != "gthread":
         yield package / "worker_models" / "balanced_threads.py"
+        yield package / "worker_models" / "bounded_threads.py"
         yield tests / "concurrency" / "test_thread_balance.py"
+        yield tests / "faults" / "test_overload_under_gunicorn.py"
     if answers["worker_model"] != "gevent" or not answers["async_sample"]:
         yield tests / "concurrency" / "test_gevent_async.py"
     if answers["database"] != "postgresql":

@@ -45,7 +45,9 @@ def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
     assert (tests / "concurrency" / "test_gevent_fairness.py").exists() == gevent
     gthread = answers["worker_model"] == "gthread"
     assert (package / "worker_models" / "balanced_threads.py").exists() == gthread
+    assert (package / "worker_models" / "bounded_threads.py").exists() == gthread
     assert (tests / "concurrency" / "test_thread_balance.py").exists() == gthread
+    assert (tests / "faults" / "test_overload_under_gunicorn.py").exists() == gthread
     assert not (project / "locks").exists()
     assert (project / "migrations" / "env.py").exists()
     assert len(list((project / "migrations" / "versions").glob("*.py"))) == 2
@@ -64,7 +66,7 @@ def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
     config = run(
         ["uv", "run", "--locked", "gunicorn", "--print-config"], project, APP_ENV="testing"
     )
-    worker_class = {"gthread": r"\S+\.worker_models\.balanced_threads\.BalancedThreadWorker"}.get(
+    worker_class = {"gthread": r"\S+\.worker_models\.bounded_threads\.BoundedThreadWorker"}.get(
         answers["worker_model"], answers["worker_model"]
     )
     assert re.search(rf"^worker_class\s+= {worker_class}$", config, re.M), config

@@ -120,7 +120,12 @@ def test_files_of_unchosen_options_exist_in_the_template(post_gen) -> None:
         assert (PROJECT_TEMPLATE / template_path).exists(), path
     # gevent with PostgreSQL and the async sample keeps every file but gthread's own.
     everything = {**default_answers(), "worker_model": "gevent", "database": "postgresql"}
-    gthread_only = {"balanced_threads.py", "test_thread_balance.py"}
+    gthread_only = {
+        "balanced_threads.py",
+        "bounded_threads.py",
+        "test_thread_balance.py",
+        "test_overload_under_gunicorn.py",
+    }
     assert {path.name for path in post_gen.files_of_unchosen_options(everything)} == gthread_only
 
 

@@ -61,9 +61,10 @@ cpus = usable_cpus()
 # --- Workers ---------------------------------------------------------------------------
 # gthread: gunicorn's threaded worker, made to leave new connections to a worker with a
 # thread free, so that connections that arrive together spread over the workers
-# (worker_models/balanced_threads.py).
+# (worker_models/balanced_threads.py), and to bound the requests waiting for a thread
+# (worker_models/bounded_threads.py).
 worker_class = (
-    "{{ cookiecutter.package_name }}.worker_models.balanced_threads.BalancedThreadWorker"
+    "{{ cookiecutter.package_name }}.worker_models.bounded_threads.BoundedThreadWorker"
     if WORKER_MODEL == "gthread"
     else WORKER_MODEL
 )
@@ -77,6 +78,9 @@ if WORKER_MODEL == "gthread":
     # taking one (worker_models/balanced_threads.py). Read here, so that a bad value stops
     # the start.
     os.environ["GUNICORN_BUSY_PAUSE_MS"] = str(env_int("GUNICORN_BUSY_PAUSE_MS", 50))
+    # Past capacity: how long a request may wait for a thread before the worker answers 503
+    # `overloaded` instead (worker_models/bounded_threads.py).
+    os.environ["GUNICORN_QUEUE_BUDGET_MS"] = str(env_int("GUNICORN_QUEUE_BUDGET_MS", 1000))
 # gevent: open connections per worker; the database pool, not this, bounds DB concurrency.
 worker_connections = env_int("GUNICORN_WORKER_CONNECTIONS", 200)
 requests_per_worker = {"sync": 1, "gthread": threads, "gevent": worker_connections}[WORKER_MODEL]

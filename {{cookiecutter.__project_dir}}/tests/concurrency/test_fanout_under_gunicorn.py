@@ -4,13 +4,24 @@ inner tasks overlap."""
 from __future__ import annotations
 
 from collections import Counter as Tally
+from collections.abc import Iterator
 
+import pytest
 import requests
 
-from ..support.live_server import LiveServer, many_at_once
+from ..support.live_server import WITHOUT_QUEUE_BUDGET, LiveServer, many_at_once, start
 
 CLIENTS = 40
 TASKS, DELAY = 10, 0.3
+
+
+@pytest.fixture(scope="module")
+def server(live_settings: dict) -> Iterator[LiveServer]:
+    """40 requests of 0.3 s at once on 8 threads: the last wait 1.2 s, past the queue's
+    budget."""
+    with start(live_settings, "fanout", **WITHOUT_QUEUE_BUDGET) as live:
+        yield live
+    live.assert_clean_log()
 
 
 def fanout_under_load(server: LiveServer) -> tuple[Tally, list[float]]:

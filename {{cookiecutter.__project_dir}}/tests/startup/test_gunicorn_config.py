@@ -22,7 +22,7 @@ from ..support.live_server import PROJECT_CONFIG, PROJECT_ROOT
 SETTINGS = ("worker_class", "workers", "threads", "worker_connections", "preload_app",
             "control_socket_disable", "timeout", "graceful_timeout", "max_requests")  # fmt: skip
 # Models served by a worker class of the service's own instead of gunicorn's.
-WORKER_CLASSES = {"gthread": f"{worker_models.__name__}.balanced_threads.BalancedThreadWorker"}
+WORKER_CLASSES = {"gthread": f"{worker_models.__name__}.bounded_threads.BoundedThreadWorker"}
 ENV_HANDED_TO_APP = ("APP_ENV", "DB_POOL_SIZE", "REDIS_MAX_CONNECTIONS")
 PROBE = """
 import json, os, runpy, sys
@@ -76,7 +76,11 @@ def test_the_worker_model_and_policies(tmp_path: Path) -> None:
 
 
 NUMBERS = ("WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "GUNICORN_KEEPALIVE")
-GTHREAD_NUMBERS = ("GUNICORN_THREADS", "GUNICORN_BUSY_PAUSE_MS")
+GTHREAD_NUMBERS = (
+    "GUNICORN_THREADS",
+    "GUNICORN_BUSY_PAUSE_MS",
+    "GUNICORN_QUEUE_BUDGET_MS",
+)
 
 
 @pytest.mark.parametrize(

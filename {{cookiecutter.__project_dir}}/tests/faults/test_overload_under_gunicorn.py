@@ -1,0 +1,75 @@
+"""Past capacity, with no proxy in front: a route of known capacity offered four times that
+capacity, on a fixed schedule (support/open_loop.py), is answered only with 200 or a JSON
+503 `overloaded` with Retry-After; the successes wait no longer than the queue's budget
+(GUNICORN_QUEUE_BUDGET_MS) on top of their own time, the refusals come at once, the workers
+serve their capacity meanwhile and normally the moment the load drops
+(worker_models/bounded_threads.py). The broken variant, a budget too long to matter,
+queues everything in the workers: the latency grows past the budget."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import requests
+
+from ..support.live_server import WITHOUT_QUEUE_BUDGET, start
+from ..support.open_loop import Answer, offer
+
+DELAY = 0.5  # the route's own time
+THREADS = 4
+CAPACITY = 2 * THREADS / DELAY  # requests a second: two workers
+TIMES_CAPACITY = 4
+SECONDS = 4
+BUDGET = 1.0  # GUNICORN_QUEUE_BUDGET_MS's default
+# A refusal takes the worker's main loop a few microseconds, and an answer a few more on
+# top of its wait and its own time; this allows for a loaded machine, client included.
+REFUSAL_SECONDS = 0.25
+SLACK = 0.25
+
+
+def p99(seconds: list[float]) -> float:
+    ordered = sorted(seconds)
+    return ordered[max(0, math.ceil(len(ordered) * 0.99) - 1)]
+
+
+def offered_four_times_capacity(live) -> list[Answer]:
+    answers = offer(live.url(f"/test/pid?delay={DELAY}"), TIMES_CAPACITY * CAPACITY, SECONDS)
+    served = [a.seconds for a in answers if a.status == 200]
+    refused = [a.seconds for a in answers if a.status == 503]
+    print(
+        f"{len(answers)} sent: {len(served)} served, p99 {p99(served or [0]):.3f} s; "
+        f"{len(refused)} refused, p99 {p99(refused or [0]):.3f} s"
+    )
+    return answers
+
+
+def test_past_capacity_the_workers_serve_within_the_budget_and_refuse_at_once(
+    live_settings,
+) -> None:
+    with start(live_settings, "overload", GUNICORN_THREADS=str(THREADS)) as live:
+        answers = offered_four_times_capacity(live)
+        after = time.monotonic()
+        normal = requests.get(live.url("/test/pid"), timeout=10)
+        back_within = time.monotonic() - after
+        log = live.log()
+    assert {a.status for a in answers} <= {200, 503}
+    served = [a for a in answers if a.status == 200]
+    refused = [a for a in answers if a.status == 503]
+    assert refused
+    assert all(a.json()["error"]["code"] == "overloaded" for a in refused)
+    assert all(a.headers["retry-after"] == "1" for a in refused)
+    assert p99([a.seconds for a in served]) <= DELAY + BUDGET + SLACK
+    assert p99([a.seconds for a in refused]) <= REFUSAL_SECONDS
+    # Goodput: what the threads can serve, less what a busy machine takes from it.
+    assert len(served) >= 0.75 * CAPACITY * SECONDS
+    assert normal.status_code == 200 and back_within <= 0.5
+    assert "WORKER TIMEOUT" not in log
+
+
+def test_without_the_budget_the_latency_grows_past_it(live_settings) -> None:
+    settings = {"GUNICORN_THREADS": str(THREADS), **WITHOUT_QUEUE_BUDGET}
+    with start(live_settings, "overload-broken", **settings) as live:
+        answers = offered_four_times_capacity(live)
+    late = [a for a in answers if a.seconds is None or a.seconds > DELAY + BUDGET + SLACK]
+    assert len(late) >= 0.25 * len(answers)
