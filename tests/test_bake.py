@@ -47,7 +47,10 @@ def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
     assert (package / "worker_models" / "balanced_threads.py").exists() == gthread
     assert (package / "worker_models" / "bounded_threads.py").exists() == gthread
     assert (tests / "concurrency" / "test_thread_balance.py").exists() == gthread
-    assert (tests / "faults" / "test_overload_under_gunicorn.py").exists() == gthread
+    sync = answers["worker_model"] == "sync"
+    assert (package / "worker_models" / "bounded_sync.py").exists() == sync
+    assert (package / "worker_models" / "overload.py").exists() == (gthread or sync)
+    assert (tests / "faults" / "test_overload_under_gunicorn.py").exists() == (gthread or sync)
     assert not (project / "locks").exists()
     assert (project / "migrations" / "env.py").exists()
     assert len(list((project / "migrations" / "versions").glob("*.py"))) == 2
@@ -66,9 +69,10 @@ def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
     config = run(
         ["uv", "run", "--locked", "gunicorn", "--print-config"], project, APP_ENV="testing"
     )
-    worker_class = {"gthread": r"\S+\.worker_models\.bounded_threads\.BoundedThreadWorker"}.get(
-        answers["worker_model"], answers["worker_model"]
-    )
+    worker_class = {
+        "gthread": r"\S+\.worker_models\.bounded_threads\.BoundedThreadWorker",
+        "sync": r"\S+\.worker_models\.bounded_sync\.BoundedSyncWorker",
+    }.get(answers["worker_model"], answers["worker_model"])
     assert re.search(rf"^worker_class\s+= {worker_class}$", config, re.M), config
     assert re.search(r"^preload_app\s+= True$", config, re.M)
     assert re.search(r"^control_socket_disable\s+= True$", config, re.M)

@@ -63,11 +63,12 @@ cpus = usable_cpus()
 # thread free, so that connections that arrive together spread over the workers
 # (worker_models/balanced_threads.py), and to bound the requests waiting for a thread
 # (worker_models/bounded_threads.py).
-worker_class = (
-    "{{ cookiecutter.package_name }}.worker_models.bounded_threads.BoundedThreadWorker"
-    if WORKER_MODEL == "gthread"
-    else WORKER_MODEL
-)
+# sync: gunicorn's sync worker, made to refuse a request that waited past the queue's
+# budget instead of running it late (worker_models/bounded_sync.py).
+worker_class = {
+    "gthread": "{{ cookiecutter.package_name }}.worker_models.bounded_threads.BoundedThreadWorker",
+    "sync": "{{ cookiecutter.package_name }}.worker_models.bounded_sync.BoundedSyncWorker",
+}.get(WORKER_MODEL, WORKER_MODEL)
 # sync: one request per process, so 2 x CPUs + 1 keeps CPUs busy while some wait on I/O.
 # gthread and gevent: concurrency comes from threads or greenlets; one process per CPU.
 workers = env_int("WEB_CONCURRENCY", 2 * cpus + 1 if WORKER_MODEL == "sync" else max(2, cpus))
@@ -78,8 +79,9 @@ if WORKER_MODEL == "gthread":
     # taking one (worker_models/balanced_threads.py). Read here, so that a bad value stops
     # the start.
     os.environ["GUNICORN_BUSY_PAUSE_MS"] = str(env_int("GUNICORN_BUSY_PAUSE_MS", 50))
-    # Past capacity: how long a request may wait for a thread before the worker answers 503
-    # `overloaded` instead (worker_models/bounded_threads.py).
+if WORKER_MODEL in ("gthread", "sync"):
+    # Past capacity: how long a request may wait, listen queue included, before a worker
+    # answers 503 `overloaded` instead (worker_models/bounded_threads.py, bounded_sync.py).
     os.environ["GUNICORN_QUEUE_BUDGET_MS"] = str(env_int("GUNICORN_QUEUE_BUDGET_MS", 1000))
 # gevent: open connections per worker; the database pool, not this, bounds DB concurrency.
 worker_connections = env_int("GUNICORN_WORKER_CONNECTIONS", 200)

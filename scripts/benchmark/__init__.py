@@ -5,7 +5,7 @@ sample), serves each with its own gunicorn.conf.py, loads it with wrk from a sec
 and prints one table. Run it from the repository root:
 
     uv run python -m scripts.benchmark [--duration 10] [--warmup 2] [--connections 16] [--rounds 3]
-        [--baseline REF] [--asgi] [--sweep PNG]
+        [--baseline REF] [--asgi] [--sweep PNG] [--overload]
 
 Rows, per worker model:
 - bare flask: a Flask app answering /healthz with a constant (apps/bare_app.py), the ceiling;
@@ -42,6 +42,12 @@ for offering a worker model (within 10% of gthread or better).
 With --sweep PNG, each model's service is then loaded with the mix and with fanout at 1, 4,
 16, 64 and 256 connections (sweep.py): a table of requests/s and latency at each, and a
 picture of requests/s and p99 against connections drawn into PNG with matplotlib.
+
+With --overload, each model's service is offered a route of known cost (the async sample,
+one 250 ms sleep) at 0.5, 1, 2 and 4 times its capacity, on a fixed schedule, through the
+project's haproxy.cfg and, for gthread and sync, without it (overload.py): goodput, the
+successes' and the refusals' latency, and how long the service takes to serve normally
+after the 4x row. It needs haproxy (`apt-get install -y haproxy`).
 
 Columns: "vs bare" is a row's requests/s over its model's bare ceiling; "vs naive" is the
 median over the rounds of the service's mix over the naive mix in the same round, each

@@ -18,6 +18,7 @@ from .baseline import bake_baselines
 from .local_services import temporary_database
 from .machine import machine_line
 from .options import Settings, parse_settings
+from .overload import OverloadRow, overload_model, overload_table
 from .processes import BenchmarkError
 from .report import (
     baseline_lines,
@@ -32,7 +33,12 @@ from .sweep import SweepPoint, draw_sweep, sweep_model, sweep_table
 from .targets import Run
 
 
-def require_tools() -> None:
+def require_tools(settings: Settings) -> None:
+    if (
+        settings.overload
+        and shutil.which("haproxy", path="/usr/sbin:/usr/bin:/usr/local/sbin") is None
+    ):
+        sys.exit("haproxy is not installed: run `apt-get install -y haproxy` (Debian package)")
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: run `apt-get install -y wrk` (Debian package wrk)")
     for tool in ("uv", "psql"):
@@ -88,6 +94,17 @@ def run_benchmark(settings: Settings) -> int:
                             sweep += sweep_model(service, run, settings)
                         except BenchmarkError as error:
                             failures.append(f"sweep, {service.model}: {error}")
+                overload: list[OverloadRow] = []
+                overload_notes: list[str] = []
+                if settings.overload:
+                    for service in services:
+                        try:
+                            rows_of_model, notes = overload_model(service, run, settings)
+                        except BenchmarkError as error:
+                            failures.append(f"overload, {service.model}: {error}")
+                            continue
+                        overload += rows_of_model
+                        overload_notes += notes
 
     rows = [row for report in reports for row in report.rows]
     print()
@@ -104,6 +121,10 @@ def run_benchmark(settings: Settings) -> int:
         print_asgi(asgi)
     if sweep:
         print_sweep(sweep, settings)
+    if overload:
+        print(f"\npast capacity: a route of known cost, {settings.duration} s a row (overload.py):")
+        print(overload_table(overload))
+        print("\n".join(overload_notes))
     for note in unexpected_statuses(rows + (asgi.rows if asgi else [])):
         print(note)
     print(f"\nwall time: {time.monotonic() - started:.0f} s")
@@ -115,7 +136,7 @@ def run_benchmark(settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     settings = parse_settings(argv, overview)
-    require_tools()
+    require_tools(settings)
     # The servers run in sessions of their own and would outlive a plain SIGTERM of this
     # script; as an exception it unwinds through the cleanup like Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))

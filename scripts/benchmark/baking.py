@@ -33,9 +33,14 @@ class BakedService:
 
     @property
     def worker_class(self) -> str:
-        """As its gunicorn.conf.py names it: gthread is served by a class of the service's."""
-        if self.model == "gthread":
-            return f"{self.package}.worker_models.balanced_threads.BalancedThreadWorker"
+        """As its gunicorn.conf.py names it: gthread and sync are served by classes of the
+        service's."""
+        classes = {
+            "gthread": "bounded_threads.BoundedThreadWorker",
+            "sync": "bounded_sync.BoundedSyncWorker",
+        }
+        if self.model in classes:
+            return f"{self.package}.worker_models.{classes[self.model]}"
         return self.model
 
 

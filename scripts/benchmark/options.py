@@ -21,6 +21,7 @@ class Settings:
     baseline: str | None = None  # a commit of the template whose mix takes turns too
     asgi: bool = False  # also the gthread service under gunicorn's asgi worker (asgi_worker.py)
     sweep: str | None = None  # where to draw the concurrency sweep (sweep.py), if it runs
+    overload: bool = False  # also each model past capacity (overload.py)
 
 
 def parse_settings(argv: Sequence[str] | None, description: str) -> Settings:
@@ -61,6 +62,12 @@ def parse_settings(argv: Sequence[str] | None, description: str) -> Settings:
         help="also load each model's service at 1, 4, 16, 64 and 256 connections, print the"
         " table and draw requests/s and p99 against connections into this file",
     )
+    parser.add_argument(
+        "--overload",
+        action="store_true",
+        help="also offer each model's service 0.5, 1, 2 and 4 times its capacity on a fixed"
+        " schedule, through the project's haproxy.cfg and (gthread, sync) without it",
+    )
     args = parser.parse_args(argv)
     models = tuple(model.strip() for model in args.models.split(",") if model.strip())
     if not models or set(models) - set(WORKER_MODELS):
@@ -92,4 +99,5 @@ def parse_settings(argv: Sequence[str] | None, description: str) -> Settings:
         args.baseline,
         args.asgi,
         args.sweep,
+        args.overload,
     )

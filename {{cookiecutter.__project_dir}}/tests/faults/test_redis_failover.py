@@ -20,6 +20,7 @@ from ..support.load import (
     Outcome,
     attempt,
     is_json_503,
+    is_overloaded,
     logged_in_cookies,
     wait_for,
 )
@@ -115,7 +116,10 @@ def test_sessions_survive_the_loss_of_the_master(live_settings, tmp_path, failur
 
     outcomes = load.outcomes
     assert any(is_json_503(outcome, "redis") for outcome in outcomes), "no outage was seen"
-    assert [o for o in outcomes if not (o.status == 200 or is_json_503(o, "redis"))] == []
+    # While the frozen master holds each request for its timeout, a sync worker's listen
+    # queue may hold some past the budget: those are refused as overloaded.
+    fine = [o.status == 200 or is_json_503(o, "redis") or is_overloaded(o) for o in outcomes]
+    assert [o for o, ok in zip(outcomes, fine, strict=True) if not ok] == []
     assert mismatches == [], "a session read back other than it was written"
     assert [record for record in live.records() if "exception" in record] == []
     assert [r for r in live.access_records() if r["status"] >= 500 and r["status"] != 503] == []

@@ -22,7 +22,10 @@ from ..support.live_server import PROJECT_CONFIG, PROJECT_ROOT
 SETTINGS = ("worker_class", "workers", "threads", "worker_connections", "preload_app",
             "control_socket_disable", "timeout", "graceful_timeout", "max_requests")  # fmt: skip
 # Models served by a worker class of the service's own instead of gunicorn's.
-WORKER_CLASSES = {"gthread": f"{worker_models.__name__}.bounded_threads.BoundedThreadWorker"}
+WORKER_CLASSES = {
+    "gthread": f"{worker_models.__name__}.bounded_threads.BoundedThreadWorker",
+    "sync": f"{worker_models.__name__}.bounded_sync.BoundedSyncWorker",
+}
 ENV_HANDED_TO_APP = ("APP_ENV", "DB_POOL_SIZE", "REDIS_MAX_CONNECTIONS")
 PROBE = """
 import json, os, runpy, sys
@@ -76,16 +79,13 @@ def test_the_worker_model_and_policies(tmp_path: Path) -> None:
 
 
 NUMBERS = ("WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "GUNICORN_KEEPALIVE")
-GTHREAD_NUMBERS = (
-    "GUNICORN_THREADS",
-    "GUNICORN_BUSY_PAUSE_MS",
-    "GUNICORN_QUEUE_BUDGET_MS",
-)
+MODEL_NUMBERS = {
+    "gthread": ("GUNICORN_THREADS", "GUNICORN_BUSY_PAUSE_MS", "GUNICORN_QUEUE_BUDGET_MS"),
+    "sync": ("GUNICORN_QUEUE_BUDGET_MS",),
+}
 
 
-@pytest.mark.parametrize(
-    "name", NUMBERS + (GTHREAD_NUMBERS if baked.WORKER_MODEL == "gthread" else ())
-)
+@pytest.mark.parametrize("name", NUMBERS + MODEL_NUMBERS.get(baked.WORKER_MODEL, ()))
 def test_a_number_that_is_not_one_stops_the_start_naming_it(tmp_path: Path, name: str) -> None:
     with pytest.raises(subprocess.CalledProcessError) as refused:
         load_config(tmp_path, **{name: "soon"})

@@ -63,6 +63,16 @@ def is_json_503(outcome: Outcome, dependency: str) -> bool:
     )
 
 
+def is_overloaded(outcome: Outcome) -> bool:
+    """A request that waited past the queue's budget behind others, refused instead of run
+    late (worker_models/bounded_*.py): what a worker answers while requests pile up."""
+    return (
+        outcome.status == 503
+        and outcome.body.get("error", {}).get("code") == "overloaded"
+        and outcome.retry_after is not None
+    )
+
+
 class BackgroundLoad:
     """`clients` threads, each repeating `one_request(client_number)` until the block ends."""
 

@@ -5,8 +5,8 @@ has no bound: past capacity, requests wait there as long as the queue is long, a
 after their client or proxy gave up (gunicorn #1976). A proxy can keep the queue instead
 (haproxy.cfg's slots); without one, this worker keeps each request's wait for a thread
 within a budget (GUNICORN_QUEUE_BUDGET_MS, read by gunicorn.conf.py). A wait counts from
-when the kernel received the request's bytes (Linux's tcp_info), so that its time in the
-listen queue, before gunicorn accepted it, counts too.
+when the kernel received the request's bytes, so that its time in the listen queue, before
+gunicorn accepted it, counts too (overload.py).
 
 - A new request that would wait longer than the budget is refused at once by the worker's
   main loop, without taking a thread. Its wait is foreseen from what is ahead of it: the
@@ -33,41 +33,20 @@ import contextlib
 import os
 import selectors
 import socket
-import struct
 import time
 from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
 
 from .balanced_threads import BalancedThreadWorker
+from .overload import REFUSAL, seconds_since_data
 
-# The service's error body (machinery/errors.py), written out: a worker model imports
-# nothing of the service, and this answer is sent before the app could be asked.
-BODY = b'{"error": {"code": "overloaded", "message": "This server is busy: retry in a second"}}'
-REFUSAL = (
-    b"HTTP/1.1 503 Service Unavailable\r\n"
-    b"Connection: close\r\n"
-    b"Content-Type: application/json\r\n"
-    b"Retry-After: 1\r\n"
-    b"Content-Length: " + str(len(BODY)).encode() + b"\r\n\r\n" + BODY
-)
 # How long a refused connection is read, waiting for the client to close it.
 DRAIN_SECONDS = 5.0
 # The weight of the latest request in the moving average of the time one holds a thread.
 THREAD_SECONDS_WEIGHT = 0.2
 # handle()'s result for a request that waited past the budget: refused by the main loop.
 OVERDUE = object()
-
-
-def seconds_since_data(sock: socket.socket) -> float:
-    """How long ago the kernel received the connection's last bytes, or set it up: for a
-    request, how long it has waited so far, accepted or not. Linux's tcp_info keeps it in
-    milliseconds (tcpi_last_data_recv); elsewhere, 0."""
-    try:
-        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
-        return struct.unpack_from("I", info, 52)[0] / 1000
-    except (AttributeError, OSError, struct.error):
-        return 0.0
 
 
 class BoundedThreadWorker(BalancedThreadWorker):

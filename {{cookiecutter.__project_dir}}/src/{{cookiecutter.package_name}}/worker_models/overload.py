@@ -1,0 +1,35 @@
+"""What a worker needs to refuse a request past capacity, whatever its model: how long the
+request has waited so far, and the refusal.
+
+A request's wait counts from when the kernel received its bytes, not from when gunicorn
+accepted its connection: past capacity most of the wait may be in the listen queue, before
+any code of ours sees the request. Linux keeps that time per connection (tcp_info).
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+
+# The service's error body (machinery/errors.py), written out: a worker model imports
+# nothing of the service, and this answer is sent before the app could be asked.
+BODY = b'{"error": {"code": "overloaded", "message": "This server is busy: retry in a second"}}'
+REFUSAL = (
+    b"HTTP/1.1 503 Service Unavailable\r\n"
+    b"Connection: close\r\n"
+    b"Content-Type: application/json\r\n"
+    b"Retry-After: 1\r\n"
+    b"Content-Length: " + str(len(BODY)).encode() + b"\r\n\r\n" + BODY
+)
+# struct tcp_info (linux/tcp.h): tcpi_last_data_recv, in milliseconds, at this offset.
+LAST_DATA_RECEIVED = 52
+
+
+def seconds_since_data(sock: socket.socket) -> float:
+    """How long ago the kernel received the connection's last bytes, or set it up: for a
+    request, how long it has waited so far, accepted or not. Elsewhere than Linux, 0."""
+    try:
+        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+        return struct.unpack_from("I", info, LAST_DATA_RECEIVED)[0] / 1000
+    except (AttributeError, OSError, struct.error):
+        return 0.0
