@@ -2,15 +2,17 @@
 capacity, on a fixed schedule (support/open_loop.py), is answered only with 200 or a JSON
 503 `overloaded` with Retry-After; the successes wait no longer than the queue's budget
 (GUNICORN_QUEUE_BUDGET_MS) on top of their own time, the workers serve their capacity
-meanwhile and normally the moment the load drops. gthread refuses at once, without taking
-a thread (worker_models/bounded_threads.py); a sync worker can refuse only when it is free,
-so its refusals come after about the budget (worker_models/bounded_sync.py). The broken
+meanwhile and normally the moment the load drops. gthread refuses most at once, without
+taking a thread, and none later than the budget (worker_models/bounded_threads.py); a sync
+worker can refuse only when it is free, so its refusals come after about the budget
+(worker_models/bounded_sync.py). The broken
 variant, a budget too long to matter, queues everything: the latency grows past the
 budget."""
 
 from __future__ import annotations
 
 import math
+import statistics
 import time
 
 import requests
@@ -29,9 +31,11 @@ BUDGET = 1.0  # GUNICORN_QUEUE_BUDGET_MS's default
 # An answer takes a few milliseconds on top of its wait and its own time; this allows for
 # a loaded machine, client included.
 SLACK = 0.25
-# gthread's main loop refuses in microseconds; a sync worker refuses what has waited past
-# the budget, once it is free.
-REFUSED_WITHIN = SLACK if baked.WORKER_MODEL == "gthread" else BUDGET + DELAY + SLACK
+# gthread's main loop refuses most requests in microseconds, and the few it let wait
+# (its forecast is a guess when load begins) once the budget is past; a sync worker
+# refuses what has waited past the budget, once one of its processes is free.
+MOSTLY_REFUSED_WITHIN = SLACK if baked.WORKER_MODEL == "gthread" else BUDGET + DELAY + SLACK
+ALL_REFUSED_WITHIN = BUDGET + DELAY + SLACK
 
 
 def p99(seconds: list[float]) -> float:
@@ -66,7 +70,8 @@ def test_past_capacity_the_workers_serve_within_the_budget_and_refuse_at_once(
     assert all(a.json()["error"]["code"] == "overloaded" for a in refused)
     assert all(a.headers["retry-after"] == "1" for a in refused)
     assert p99([a.seconds for a in served]) <= DELAY + BUDGET + SLACK
-    assert p99([a.seconds for a in refused]) <= REFUSED_WITHIN
+    assert statistics.median(a.seconds for a in refused) <= MOSTLY_REFUSED_WITHIN
+    assert p99([a.seconds for a in refused]) <= ALL_REFUSED_WITHIN
     # Goodput: what the threads can serve, less what a busy machine takes from it.
     assert len(served) >= 0.75 * CAPACITY * SECONDS
     assert normal.status_code == 200 and back_within <= 0.5

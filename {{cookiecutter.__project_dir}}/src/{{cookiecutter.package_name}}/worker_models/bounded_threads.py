@@ -8,7 +8,8 @@ within a budget (GUNICORN_QUEUE_BUDGET_MS, read by gunicorn.conf.py). A wait cou
 when the kernel received the request's bytes, so that its time in the listen queue, before
 gunicorn accepted it, counts too (overload.py).
 
-- A new request that would wait longer than the budget is refused at once by the worker's
+- A new request that finds every thread busy and would wait longer than half the budget
+  (the other half is the margin for a wrong forecast) is refused at once by the worker's
   main loop, without taking a thread. Its wait is foreseen from what is ahead of it: the
   requests already waiting in this worker, times the time a request has recently held a
   thread, shared by the threads. So the rule is in time, not in a count: a burst of quick
@@ -92,7 +93,10 @@ class BoundedThreadWorker(BalancedThreadWorker):
 
     def enqueue_req(self, conn: Any) -> None:
         waited = seconds_since_data(conn.sock)
-        if self.foreseen_wait(waited) > self.queue_budget / 2 and not self.cfg.is_ssl:
+        # With a thread free, only a request already past the budget is refused.
+        busy = self.connections_in_pool >= self.cfg.threads
+        limit = self.queue_budget / 2 if busy else self.queue_budget
+        if self.foreseen_wait(waited) > limit and not self.cfg.is_ssl:
             self.refusing = True
             self.refuse(conn)
             return

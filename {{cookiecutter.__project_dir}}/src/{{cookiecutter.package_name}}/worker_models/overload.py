@@ -26,8 +26,14 @@ LAST_DATA_RECEIVED = 52
 
 
 def seconds_since_data(sock: socket.socket) -> float:
-    """How long ago the kernel received the connection's last bytes, or set it up: for a
-    request, how long it has waited so far, accepted or not. Elsewhere than Linux, 0."""
+    """How long ago the kernel received the bytes waiting on the connection: for a request,
+    how long it has waited so far, accepted or not. 0 when nothing is waiting (a client that
+    connected and has not sent yet has not waited for us), and elsewhere than Linux."""
+    try:
+        if not sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT):
+            return 0.0  # the client has closed: whatever comes next is quick
+    except OSError:  # nothing to read yet (BlockingIOError among them)
+        return 0.0
     try:
         info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
         return struct.unpack_from("I", info, LAST_DATA_RECEIVED)[0] / 1000
