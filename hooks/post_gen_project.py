@@ -38,9 +38,8 @@ def files_of_unchosen_options(answers):
         yield tests / "concurrency" / "test_thread_balance.py"
     if answers["worker_model"] != "sync":
         yield package / "worker_models" / "bounded_sync.py"
-    if answers["worker_model"] == "gevent":
-        yield package / "worker_models" / "overload.py"
-        yield tests / "faults" / "test_overload_under_gunicorn.py"
+    if answers["worker_model"] != "gevent":
+        yield package / "worker_models" / "bounded_gevent.py"
     if answers["worker_model"] != "gevent" or not answers["async_sample"]:
         yield tests / "concurrency" / "test_gevent_async.py"
     if answers["database"] != "postgresql":

@@ -63,12 +63,14 @@ cpus = usable_cpus()
 # thread free, so that connections that arrive together spread over the workers
 # (worker_models/balanced_threads.py), and to bound the requests waiting for a thread
 # (worker_models/bounded_threads.py).
-# sync: gunicorn's sync worker, made to refuse a request that waited past the queue's
-# budget instead of running it late (worker_models/bounded_sync.py).
+# sync and gevent: gunicorn's workers, made to refuse a request that waited past the
+# queue's budget instead of running it late (worker_models/bounded_sync.py,
+# bounded_gevent.py).
 worker_class = {
     "gthread": "{{ cookiecutter.package_name }}.worker_models.bounded_threads.BoundedThreadWorker",
     "sync": "{{ cookiecutter.package_name }}.worker_models.bounded_sync.BoundedSyncWorker",
-}.get(WORKER_MODEL, WORKER_MODEL)
+    "gevent": "{{ cookiecutter.package_name }}.worker_models.bounded_gevent.BoundedGeventWorker",
+}[WORKER_MODEL]
 # sync: one request per process, so 2 x CPUs + 1 keeps CPUs busy while some wait on I/O.
 # gthread and gevent: concurrency comes from threads or greenlets; one process per CPU.
 workers = env_int("WEB_CONCURRENCY", 2 * cpus + 1 if WORKER_MODEL == "sync" else max(2, cpus))
@@ -79,10 +81,10 @@ if WORKER_MODEL == "gthread":
     # taking one (worker_models/balanced_threads.py). Read here, so that a bad value stops
     # the start.
     os.environ["GUNICORN_BUSY_PAUSE_MS"] = str(env_int("GUNICORN_BUSY_PAUSE_MS", 50))
-if WORKER_MODEL in ("gthread", "sync"):
-    # Past capacity: how long a request may wait, listen queue included, before a worker
-    # answers 503 `overloaded` instead (worker_models/bounded_threads.py, bounded_sync.py).
-    os.environ["GUNICORN_QUEUE_BUDGET_MS"] = str(env_int("GUNICORN_QUEUE_BUDGET_MS", 1000))
+# Past capacity: how long a request may wait, listen queue included, before a worker
+# answers 503 `overloaded` instead (worker_models/bounded_*.py).
+queue_budget_ms = env_int("GUNICORN_QUEUE_BUDGET_MS", 1000)
+os.environ["GUNICORN_QUEUE_BUDGET_MS"] = str(queue_budget_ms)
 # gevent: open connections per worker; the database pool, not this, bounds DB concurrency.
 worker_connections = env_int("GUNICORN_WORKER_CONNECTIONS", 200)
 requests_per_worker = {"sync": 1, "gthread": threads, "gevent": worker_connections}[WORKER_MODEL]
@@ -92,6 +94,9 @@ os.environ.setdefault("APP_ENV", "production")
 # The database pool must cover one worker's concurrent requests; under gevent it is the
 # limit on concurrent queries and the rest wait for a connection (DB_POOL_TIMEOUT).
 os.environ.setdefault("DB_POOL_SIZE", str(min(requests_per_worker, 10)))
+# ... for at most the queue's budget; past capacity it is refused, at once when its wait is
+# foreseen to be long (machinery/connection_admission.py).
+os.environ.setdefault("DB_POOL_TIMEOUT", str(queue_budget_ms / 1000))
 os.environ.setdefault("REDIS_MAX_CONNECTIONS", str(min(requests_per_worker, 50)))
 
 

@@ -25,6 +25,7 @@ SETTINGS = ("worker_class", "workers", "threads", "worker_connections", "preload
 WORKER_CLASSES = {
     "gthread": f"{worker_models.__name__}.bounded_threads.BoundedThreadWorker",
     "sync": f"{worker_models.__name__}.bounded_sync.BoundedSyncWorker",
+    "gevent": f"{worker_models.__name__}.bounded_gevent.BoundedGeventWorker",
 }
 ENV_HANDED_TO_APP = ("APP_ENV", "DB_POOL_SIZE", "REDIS_MAX_CONNECTIONS")
 PROBE = """
@@ -71,7 +72,7 @@ def load_config(tmp_path: Path, **env: str) -> dict:
 
 def test_the_worker_model_and_policies(tmp_path: Path) -> None:
     config = load_config(tmp_path)
-    assert config["worker_class"] == WORKER_CLASSES.get(baked.WORKER_MODEL, baked.WORKER_MODEL)
+    assert config["worker_class"] == WORKER_CLASSES[baked.WORKER_MODEL]
     assert config["preload_app"] is True
     assert config["control_socket_disable"] is True
     assert config["graceful_timeout"] > 0 and config["max_requests"] > 0

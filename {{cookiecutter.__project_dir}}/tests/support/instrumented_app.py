@@ -65,6 +65,14 @@ def slow_query():
 
 
 @sessionless
+def held_connection():
+    """A route of known capacity: it holds a database connection for `delay` seconds."""
+    db.session.connection()
+    time.sleep(float(request.args.get("delay", "0.5")))
+    return {"pid": os.getpid()}
+
+
+@sessionless
 def worker_pid():
     time.sleep(float(request.args.get("delay", "0")))
     return {"pid": os.getpid(), "frozen_objects": gc.get_freeze_count()}
@@ -123,6 +131,7 @@ def build() -> Flask:
     app.add_url_rule("/test/db-connection", view_func=db_connection)
     app.add_url_rule("/test/slow-query", view_func=slow_query)
     app.add_url_rule("/test/pid", view_func=worker_pid)
+    app.add_url_rule("/test/held-connection", view_func=held_connection)
     app.add_url_rule("/test/log", view_func=log_lines)
     app.add_url_rule(
         "/test/notes/<int:note_id>/check-then-write",

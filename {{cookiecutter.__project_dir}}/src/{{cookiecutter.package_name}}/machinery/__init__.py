@@ -5,8 +5,9 @@ machines, and each guarantee has a test that fails when an edit breaks it (the g
 README's Layout section names them):
 
 - settings.py, baked.py: the environment read once and checked for type; the bake's answers.
-- extensions.py, database.py, stale_connections.py: the SQLAlchemy object the models use,
-  its pool per worker model, and pooled connections the server ended replaced before use.
+- extensions.py, database.py, stale_connections.py, connection_admission.py: the SQLAlchemy
+  object the models use, its pool per worker model, pooled connections the server ended
+  replaced before use, and the wait for one bounded past capacity.
 - schema.py, migration_lock.py: the schema built by the migrations only, one run at a time.
 - sessions.py, redis_client.py: server-side sessions that never write back a stale copy, on
   a Redis client that fails fast.

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from ..worker_models.gevent_state import gevent_is_active
+from .connection_admission import AdmittingQueuePool
 from .extensions import db
 from .settings import Settings
 from .stale_connections import replace_stale_connections
@@ -29,6 +30,8 @@ def engine_options(url: str, settings: Settings) -> dict[str, Any]:
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_max_overflow,
         "pool_timeout": settings.db_pool_timeout,
+        # Waits past half the timeout refused at once, the rest bounded by it.
+        "poolclass": AdmittingQueuePool,
     }
     if url.startswith("sqlite"):
         options["connect_args"] = {

@@ -1,4 +1,5 @@
-"""Every error leaves as JSON {"error": {"code", "message"}}; lost dependencies as a 503.
+"""Every error leaves as JSON {"error": {"code", "message"}}; lost dependencies as a 503,
+and so does a request the database pool could not serve in time (overloaded).
 
 APIFlask sends every HTTP error, every `abort` and every failed validation through one
 error processor; the one here gives them all the service's error body. A failed validation
@@ -27,7 +28,7 @@ DEPENDENCY_ERRORS = (
     # does not answer: a replica (READONLY: a failover moved the master away from a plain
     # URL's host), a replica cut off from its master (MASTERDOWN).
     ("redis", (RedisConnectionError, RedisTimeoutError, ReadOnlyError, MasterDownError)),
-    ("database", (OperationalError, PoolTimeoutError)),
+    ("database", (OperationalError,)),
 )
 # Redis replies of the same kind that redis-py has no class for: a master that refuses
 # writes while fewer replicas than its min-replicas-to-write keep up.
@@ -71,6 +72,15 @@ def failed_dependency(error: BaseException | None) -> str | None:
 
 def dependency_unavailable(name: str) -> Response:
     response = error_response(503, f"{name}_unavailable", f"The {name} is unavailable; retry")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _pool_exhausted(_error: PoolTimeoutError) -> Response:
+    # Every connection busy for longer than the wait allowed (connection_admission.py): the
+    # database is up, the service is past capacity. Not logged: past capacity that would
+    # be a line for each of hundreds of requests a second.
+    response = error_response(503, "overloaded", "This server is busy: retry in a second")
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
@@ -133,5 +143,6 @@ def register_error_handlers(app: APIFlask) -> None:
     for _, kinds in DEPENDENCY_ERRORS:
         for kind in kinds:
             app.register_error_handler(kind, _dependency_error)
+    app.register_error_handler(PoolTimeoutError, _pool_exhausted)
     app.register_error_handler(DBAPIError, _dependency_error)
     app.register_error_handler(ResponseError, _dependency_error)

@@ -16,17 +16,12 @@ requires of the sync worker anyway. With TLS in gunicorn itself nothing is refus
 
 from __future__ import annotations
 
-import contextlib
 import os
 from typing import Any
 
-from gunicorn import util
 from gunicorn.workers.sync import SyncWorker
 
-from .overload import REFUSAL, seconds_since_data
-
-# How long a refused connection is read, waiting for the client to close it.
-DRAIN_SECONDS = 0.5
+from .overload import refuse, seconds_since_data
 
 
 class BoundedSyncWorker(SyncWorker):
@@ -37,9 +32,5 @@ class BoundedSyncWorker(SyncWorker):
     def handle(self, listener: Any, client: Any, addr: Any) -> None:
         if seconds_since_data(client) <= self.queue_budget or self.cfg.is_ssl:
             super().handle(listener, client, addr)
-            return
-        with contextlib.suppress(OSError):  # the client has gone already
-            client.sendall(REFUSAL)
-        # Half-closed and read until the client closes: unread request bytes would turn a
-        # plain close into a reset that loses the answer.
-        util.close_graceful(client, timeout=DRAIN_SECONDS)
+        else:
+            refuse(client)

@@ -8,8 +8,11 @@ any code of ours sees the request. Linux keeps that time per connection (tcp_inf
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
+
+from gunicorn import util
 
 # The service's error body (machinery/errors.py), written out: a worker model imports
 # nothing of the service, and this answer is sent before the app could be asked.
@@ -21,6 +24,8 @@ REFUSAL = (
     b"Retry-After: 1\r\n"
     b"Content-Length: " + str(len(BODY)).encode() + b"\r\n\r\n" + BODY
 )
+# How long a refused connection is read, waiting for the client to close it.
+DRAIN_SECONDS = 0.5
 # struct tcp_info (linux/tcp.h): tcpi_last_data_recv, in milliseconds, at this offset.
 LAST_DATA_RECEIVED = 52
 
@@ -39,3 +44,12 @@ def seconds_since_data(sock: socket.socket) -> float:
         return struct.unpack_from("I", info, LAST_DATA_RECEIVED)[0] / 1000
     except (AttributeError, OSError, struct.error):
         return 0.0
+
+
+def refuse(sock: socket.socket) -> None:
+    """The refusal, written before the request is read; then the connection is half-closed
+    and read until the client closes it: unread request bytes would turn a plain close into
+    a reset that loses the answer."""
+    with contextlib.suppress(OSError):  # the client has gone already
+        sock.sendall(REFUSAL)
+    util.close_graceful(sock, timeout=DRAIN_SECONDS)
