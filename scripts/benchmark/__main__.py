@@ -18,7 +18,7 @@ from .baseline import bake_baselines
 from .local_services import temporary_database
 from .machine import machine_line
 from .options import Settings, parse_settings
-from .overload import OverloadRow, overload_model, overload_table
+from .overload import SUSTAINED_SECONDS, OverloadRow, overload_model, overload_table
 from .processes import BenchmarkError
 from .report import (
     baseline_lines,
@@ -122,7 +122,10 @@ def run_benchmark(settings: Settings) -> int:
     if sweep:
         print_sweep(sweep, settings)
     if overload:
-        print(f"\npast capacity: a route of known cost, {settings.duration} s a row (overload.py):")
+        print(
+            f"\npast capacity: a route of known cost, {settings.duration} s a row, the 4x row"
+            f" at least {SUSTAINED_SECONDS} s (overload.py):"
+        )
         print(overload_table(overload))
         print("\n".join(overload_notes))
     for note in unexpected_statuses(rows + (asgi.rows if asgi else [])):

@@ -33,15 +33,14 @@ class BakedService:
 
     @property
     def worker_class(self) -> str:
-        """As its gunicorn.conf.py names it: gthread and sync are served by classes of the
+        """As its gunicorn.conf.py names it: each model is served by a class of the
         service's."""
         classes = {
             "gthread": "bounded_threads.BoundedThreadWorker",
             "sync": "bounded_sync.BoundedSyncWorker",
+            "gevent": "bounded_gevent.BoundedGeventWorker",
         }
-        if self.model in classes:
-            return f"{self.package}.worker_models.{classes[self.model]}"
-        return self.model
+        return f"{self.package}.worker_models.{classes[self.model]}"
 
 
 def bake_service(model: str, output_dir: Path, template: Path = TEMPLATE) -> BakedService:

@@ -52,6 +52,11 @@ class LoadResult:
     def requests_per_second(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
+    @property
+    def served_per_second(self) -> float:
+        """Answers 2xx a second: past capacity a service refuses some (503), at once."""
+        return (self.requests - self.non_2xx) / self.seconds if self.seconds else 0.0
+
 
 def wrk_threads(scenario: Scenario, connections: int) -> int:
     return connections if scenario.thread_per_connection else min(connections, WRK_THREADS)

@@ -3,7 +3,10 @@
 The service of each model serves the mix and fanout at 1, 4, 16, 64 and 256 connections in
 turn (wrk, closed-loop: each connection sends its next request when the last is answered, so
 concurrency is what it sets, not an arrival rate). One table, and one picture (matplotlib) of
-requests/s and p99 against connections, one panel per scenario and measure, a line per model.
+answers 2xx a second and p99 against connections, one panel per scenario and measure, a line
+per model. Past capacity the workers refuse what would wait past the queue's budget (503
+`overloaded`, at once), and a closed-loop connection sends its next request as soon as it is
+refused: the refusals are counted apart, and the p99 is of every answer, refusals included.
 """
 
 from __future__ import annotations
@@ -52,7 +55,8 @@ def measure_at(
         raise BenchmarkError(f"sweep {scenario.name} at {connections}: wrong answers")
     print(
         f"  {model:8} {scenario.name:7} {connections:4} connections"
-        f" {result.requests_per_second:9.1f} req/s, p99 {result.p99_ms:.1f} ms",
+        f" {result.served_per_second:9.1f} 2xx/s, {result.non_2xx} not 2xx,"
+        f" p99 {result.p99_ms:.1f} ms",
         flush=True,
     )
     return SweepPoint(model, scenario.name, connections, result)
@@ -60,7 +64,7 @@ def measure_at(
 
 def sweep_table(points: Sequence[SweepPoint]) -> str:
     lines = [
-        f"{'worker':<8}  {'scenario':<8}  {'connections':>11}  {'req/s':>9}  {'p50 ms':>9}"
+        f"{'worker':<8}  {'scenario':<8}  {'connections':>11}  {'2xx/s':>9}  {'p50 ms':>9}"
         f"  {'p99 ms':>9}  {'non-2xx':>7}  {'sock err':>8}"
     ]
     for point in points:
@@ -73,20 +77,20 @@ def sweep_table(points: Sequence[SweepPoint]) -> str:
         )
         lines.append(
             f"{point.model:<8}  {point.scenario:<8}  {point.connections:>11}"
-            f"  {result.requests_per_second:>9.1f}  {p50}  {p99}"
+            f"  {result.served_per_second:>9.1f}  {p50}  {p99}"
             f"  {result.non_2xx:>7}  {result.socket_errors:>8}"
         )
     return "\n".join(lines)
 
 
 def unanswered(points: Sequence[SweepPoint]) -> list[SweepPoint]:
-    """Loads at which a model answered no request at all within wrk's timeout."""
-    return [point for point in points if not point.result.requests]
+    """Loads at which a model served no request (2xx) within wrk's timeout."""
+    return [point for point in points if not point.result.served_per_second]
 
 
 def draw_sweep(points: Sequence[SweepPoint], picture: Path, title: str) -> None:
-    """Requests/s and p99 against connections (both axes logarithmic), one row of panels per
-    scenario, a line per worker model."""
+    """Answers 2xx a second and p99 against connections (both axes logarithmic), one row of
+    panels per scenario, a line per worker model."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display: a file
@@ -97,19 +101,19 @@ def draw_sweep(points: Sequence[SweepPoint], picture: Path, title: str) -> None:
     for row, scenario in enumerate(SCENARIOS):
         rate_axis, latency_axis = axes[row]
         for model in models:
-            # A load with nothing answered has no rate or latency a log axis can show: it is
-            # left out of the line and named below the panels.
+            # A load with nothing served has no rate a log axis can show: it is left out of
+            # the line and named below the panels.
             mine = [
                 p
                 for p in points
-                if p.model == model and p.scenario == scenario.name and p.result.requests
+                if p.model == model and p.scenario == scenario.name and p.result.served_per_second
             ]
             connections = [p.connections for p in mine]
             rate_axis.plot(
-                connections, [p.result.requests_per_second for p in mine], marker="o", label=model
+                connections, [p.result.served_per_second for p in mine], marker="o", label=model
             )
             latency_axis.plot(connections, [p.result.p99_ms for p in mine], marker="o", label=model)
-        for axis, measure in ((rate_axis, "requests/s"), (latency_axis, "p99 latency, ms")):
+        for axis, measure in ((rate_axis, "answers 2xx/s"), (latency_axis, "p99 latency, ms")):
             axis.set_xscale("log", base=2)
             axis.set_yscale("log")
             axis.set_xticks(CONNECTIONS, [str(c) for c in CONNECTIONS])
@@ -121,7 +125,7 @@ def draw_sweep(points: Sequence[SweepPoint], picture: Path, title: str) -> None:
     figure.suptitle(title)
     missing = [f"{p.model} {p.scenario} at {p.connections}" for p in unanswered(points)]
     if missing:
-        figure.text(0.5, 0.005, "Not drawn, nothing answered: " + ", ".join(missing), ha="center")
+        figure.text(0.5, 0.005, "Not drawn, nothing served: " + ", ".join(missing), ha="center")
     figure.tight_layout(rect=(0, 0.02, 1, 1))
     picture.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(picture, dpi=100)
