@@ -81,7 +81,12 @@ def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
 
 
 # The template's own tests that the generated README cites for their figures.
-TEMPLATE_TESTS = {"test_load_balancer.py", "test_overload.py", "test_slow_clients.py"}
+TEMPLATE_TESTS = {
+    "test_load_balancer.py",
+    "test_overload.py",
+    "test_slow_clients.py",
+    "test_cross_origin_browser.py",
+}
 
 
 def layout_map_mismatches(project: Path) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -17,15 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import requests
+from browser import CHROMIUM, CHROMIUM_ARGS
 from combinations import bake_ok
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# As the machine's own browser tests start it: headless, and no background connections,
-# which a closed network refuses.
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 COLLECT_POLICY_VIOLATIONS = """
 window.policyViolations = [];
 document.addEventListener("securitypolicyviolation", (event) => {

@@ -14,6 +14,7 @@ from . import api
 from .machinery import baked
 from .machinery.api_contract import build_api_contract, init_api_contract
 from .machinery.api_docs import init_api_docs
+from .machinery.cross_origin import init_cross_origin_protection
 from .machinery.database import database_url, engine_options, init_database
 from .machinery.errors import register_error_handlers
 from .machinery.health import blueprint as health_blueprint
@@ -68,6 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_database(app)
     init_schema(app, settings)
     init_sessions(app, settings)
+    init_cross_origin_protection(app, settings)  # before any other hook: refused first
     init_request_id(app)
     init_json_bodies(app)
     init_api_contract(app)

@@ -19,6 +19,7 @@ README's Layout section names them):
   opaque cursors for keyset pages, times that read back in UTC on both databases.
 - request_id.py, security_headers.py, proxies.py: per-request id, headers on every answer,
   the client's own address behind trusted proxies.
+- cross_origin.py: writes that a page of another origin sent, refused before their view.
 - log_config.py, metrics.py, health.py: one logging configuration, /metrics exact across
   workers, /healthz and /readyz.
 - shared_cache.py: cached reads every worker and instance share, one computation per

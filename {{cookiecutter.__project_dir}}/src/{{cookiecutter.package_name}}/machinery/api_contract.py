@@ -3,8 +3,9 @@
 APIFlask writes the document from what each route declares (its input and output models,
 its `doc(responses=...)`). What every route answers by the machinery's own hand is added
 here, so that no route has to repeat it: the service's error body as the schema of every
-error, and, for each operation that takes a JSON body, that the body is required and the
-400, 413 and 415 that json_bodies.py and the server answer before the view runs.
+error; for each operation that takes a JSON body, that the body is required and the 400,
+413 and 415 that json_bodies.py and the server answer before the view runs; and for each
+that changes something, the 403 of cross_origin.py.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from http import HTTPStatus
 from typing import Any
 
 from apiflask import APIFlask
+
+from .cross_origin import UNSAFE_METHODS
 
 
 def error_schema() -> dict[str, Any]:
@@ -57,9 +60,13 @@ def _error_response(status: HTTPStatus) -> dict[str, Any]:
     }
 
 
-def _add_body_errors(spec: dict[str, Any]) -> dict[str, Any]:
+def _add_machinery_errors(spec: dict[str, Any]) -> dict[str, Any]:
     for operations in spec.get("paths", {}).values():
-        for operation in operations.values():
+        for method, operation in operations.items():
+            if method.upper() in UNSAFE_METHODS:
+                forbidden = _error_response(HTTPStatus.FORBIDDEN)
+                forbidden["description"] = "Sent by a page of another origin (cross_origin.py)"
+                operation.setdefault("responses", {}).setdefault("403", forbidden)
             if "requestBody" not in operation:
                 continue
             # A route that declares a body needs one: without it, a 415 (json_bodies.py).
@@ -79,7 +86,7 @@ def init_api_contract(app: APIFlask) -> None:
         # A document the same wherever it is built: no server taken from the request.
         AUTO_SERVERS=False,
     )
-    app.spec_processor(_add_body_errors)
+    app.spec_processor(_add_machinery_errors)
 
 
 def build_api_contract(app: APIFlask) -> None:

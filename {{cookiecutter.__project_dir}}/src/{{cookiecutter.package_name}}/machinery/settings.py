@@ -54,6 +54,7 @@ class Settings:
     api_docs: bool
     cache_key_prefix: str
     top_counters_ttl_seconds: float
+    trusted_origins: frozenset[str]
 
     @property
     def is_production(self) -> bool:
@@ -137,6 +138,21 @@ def _networks(env: Mapping[str, Any], name: str, default: str) -> tuple:
         ) from None
 
 
+_ORIGIN = re.compile(r"^https?://[^/?#\s]+$")
+
+
+def _origins(env: Mapping[str, Any], name: str) -> frozenset[str]:
+    """Origins as a browser sends them (scheme://host[:port], no path), compared exactly."""
+    raw = _text(env, name) or ""
+    origins = [part.strip().lower() for part in raw.split(",") if part.strip()]
+    wrong = [origin for origin in origins if not _ORIGIN.match(origin)]
+    if wrong:
+        raise ConfigError(
+            f"{name} must be comma-separated origins (https://app.example.com), got {wrong[0]!r}"
+        )
+    return frozenset(origins)
+
+
 def normalise_database_url(url: str) -> str:
     """Name the psycopg 3 driver explicitly: SQLAlchemy would otherwise pick psycopg2."""
     if url.startswith("sqlite") and (":memory:" in url or url.rstrip("/") == "sqlite:"):
@@ -195,4 +211,5 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
         cache_key_prefix=_text(env, "CACHE_KEY_PREFIX", "cache:") or "cache:",
         # 0 turns the cache off for this read: every request computes it.
         top_counters_ttl_seconds=_number(env, "TOP_COUNTERS_TTL_SECONDS", 2.0, minimum=0.0),
+        trusted_origins=_origins(env, "TRUSTED_ORIGINS"),
     )
