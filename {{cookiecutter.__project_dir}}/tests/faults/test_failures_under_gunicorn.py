@@ -40,6 +40,7 @@ from ..support.load import (
     Outcome,
     attempt,
     is_json_503,
+    is_overloaded,
     logged_in_cookies,
     wait_for,
 )
@@ -338,9 +339,12 @@ def test_a_database_outage_answers_503_and_no_increment_is_lost_or_doubled(
     assert [outcome.status for outcome in after_quiet_restart] == [200] * 2 * LOAD_CLIENTS
     outcomes = load.outcomes + after_quiet_restart
     failed = [outcome for outcome in outcomes if outcome.status != 200]
-    # Answered with a JSON 503, never dropped, and only while the database was away.
+    # Answered with a JSON 503, never dropped, and only while the database was away. A request
+    # that waited the queue's budget for a pooled connection held by one stuck on the dead
+    # database is refused as `overloaded` (machinery/connection_admission.py): under gevent
+    # with SQLite a worker has one connection.
     assert failed, "the load saw no outage"
-    assert [o for o in failed if not is_json_503(o, "database")] == []
+    assert [o for o in failed if not (is_json_503(o, "database") or is_overloaded(o))] == []
     assert [o for o in failed if not o.overlaps(cutting, restored)] == []
     assert liveness.status == 200, "gunicorn stopped serving during the outage"
     assert recovered is not None, f"no increment succeeded {RECOVERY_SECONDS} s after the outage"
