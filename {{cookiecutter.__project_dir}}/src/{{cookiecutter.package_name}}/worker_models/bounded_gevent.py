@@ -12,23 +12,12 @@ bounds it. With TLS in gunicorn itself nothing is refused.
 
 from __future__ import annotations
 
-import os
-from typing import Any
-
 from gunicorn.workers.ggevent import GeventWorker
 
-from .overload import refuse, seconds_since_data
+from .overload import RefusesWhatWaitedTooLong
 
 
-class BoundedGeventWorker(GeventWorker):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.queue_budget = int(os.environ["GUNICORN_QUEUE_BUDGET_MS"]) / 1000
-
-    def handle(self, listener: Any, client: Any, addr: Any) -> None:
-        # Each connection has a greenlet of its own here: waiting for the request's first
-        # bytes, if none came with the connection, holds up nothing else.
-        if seconds_since_data(client) <= self.queue_budget or self.cfg.is_ssl:
-            super().handle(listener, client, addr)
-        else:
-            refuse(client)
+class BoundedGeventWorker(RefusesWhatWaitedTooLong, GeventWorker):
+    """Each connection has a greenlet of its own here, so the peek at a request's first bytes
+    (overload.seconds_since_data) waits for them, if none came with the connection, without
+    holding up anything else."""

@@ -16,21 +16,10 @@ requires of the sync worker anyway. With TLS in gunicorn itself nothing is refus
 
 from __future__ import annotations
 
-import os
-from typing import Any
-
 from gunicorn.workers.sync import SyncWorker
 
-from .overload import refuse, seconds_since_data
+from .overload import RefusesWhatWaitedTooLong
 
 
-class BoundedSyncWorker(SyncWorker):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.queue_budget = int(os.environ["GUNICORN_QUEUE_BUDGET_MS"]) / 1000
-
-    def handle(self, listener: Any, client: Any, addr: Any) -> None:
-        if seconds_since_data(client) <= self.queue_budget or self.cfg.is_ssl:
-            super().handle(listener, client, addr)
-        else:
-            refuse(client)
+class BoundedSyncWorker(RefusesWhatWaitedTooLong, SyncWorker):
+    pass

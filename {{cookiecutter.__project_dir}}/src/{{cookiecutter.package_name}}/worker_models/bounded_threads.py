@@ -31,7 +31,6 @@ refused: the bytes would have to be encrypted, and a proxy terminates TLS in fro
 from __future__ import annotations
 
 import contextlib
-import os
 import selectors
 import socket
 import time
@@ -40,7 +39,7 @@ from typing import Any
 from gunicorn.workers.gthread import ThreadWorker
 
 from .balanced_threads import BalancedThreadWorker
-from .overload import REFUSAL, seconds_since_data
+from .overload import REFUSAL, queue_budget, seconds_since_data
 
 # How long a refused connection is read, waiting for the client to close it.
 DRAIN_SECONDS = 5.0
@@ -53,7 +52,7 @@ OVERDUE = object()
 class BoundedThreadWorker(BalancedThreadWorker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.queue_budget = int(os.environ["GUNICORN_QUEUE_BUDGET_MS"]) / 1000
+        self.queue_budget = queue_budget()
         # Touched by the main loop only, as BalancedThreadWorker's counts are: how long a
         # request has recently held a thread (a moving average), whether the worker is
         # refusing until a thread is free, and the refused connections still being read,

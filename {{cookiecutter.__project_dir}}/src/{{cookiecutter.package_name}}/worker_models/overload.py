@@ -9,8 +9,10 @@ any code of ours sees the request. Linux keeps that time per connection (tcp_inf
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import struct
+from typing import Any
 
 from gunicorn import util
 
@@ -53,3 +55,25 @@ def refuse(sock: socket.socket) -> None:
     with contextlib.suppress(OSError):  # the client has gone already
         sock.sendall(REFUSAL)
     util.close_graceful(sock, timeout=DRAIN_SECONDS)
+
+
+def queue_budget() -> float:
+    """GUNICORN_QUEUE_BUDGET_MS in seconds, as gunicorn.conf.py checked and exported it."""
+    return int(os.environ["GUNICORN_QUEUE_BUDGET_MS"]) / 1000
+
+
+class RefusesWhatWaitedTooLong:
+    """For a worker that takes one connection at a time from the listen queue (sync, and
+    gevent once it holds all its connections): a request that waited there longer than the
+    budget is answered with the refusal instead of being served. Mixed in before the
+    worker's class. With TLS in gunicorn itself nothing is refused."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue_budget = queue_budget()
+
+    def handle(self, listener: Any, client: Any, addr: Any) -> None:
+        if seconds_since_data(client) <= self.queue_budget or self.cfg.is_ssl:
+            super().handle(listener, client, addr)
+        else:
+            refuse(client)
