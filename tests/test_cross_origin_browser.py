@@ -81,16 +81,17 @@ def attack_by_fetch(page, service: str, attacker: str) -> None:
     page.evaluate(FETCH_FROM_ANOTHER_ORIGIN, service)
 
 
-def attack_by_forms(page, attacker: str) -> list[int]:
-    """The other origin's form posts, submitted; the status each navigated to. (Refused, each
-    is a page; a logout that succeeded would be a 204, which a browser does not navigate to.)"""
-    statuses = []
+def attack_by_forms(page, attacker: str) -> list[tuple[int, str]]:
+    """The other origin's form posts, submitted; the status and error code each navigated to.
+    (Refused, each is a page; a logout that succeeded would be a 204, which a browser does
+    not navigate to.)"""
+    answers = []
     for form in ("add", "logout"):
         page.goto(attacker + "/")
         with page.expect_navigation() as navigation:
             page.evaluate(f"document.getElementById('{form}').submit()")
-        statuses.append(navigation.value.status)
-    return statuses
+        answers.append((navigation.value.status, navigation.value.json()["error"]["code"]))
+    return answers
 
 
 def session_seen_by(page, service: str) -> dict:
@@ -128,10 +129,10 @@ def test_another_origin_cannot_write_to_the_session_the_browser_holds(
                 assert call(page, "POST", "/api/session/items", {"item": "mine"})[0] == 201
                 with attacker_site(base) as attacker:
                     attack_by_fetch(page, base, attacker)
-                    form_statuses = attack_by_forms(page, attacker) if defended else []
+                    form_answers = attack_by_forms(page, attacker) if defended else []
                 session = session_seen_by(page, base)
                 if defended:
-                    assert form_statuses == [403, 403]
+                    assert form_answers == [(403, "cross_origin_request")] * 2
                     assert session == {"username": "alice", "items": ["mine"]}
                     # The service's own origin may do what the other could not.
                     assert call(page, "POST", "/api/session/logout")[0] == 204
