@@ -101,6 +101,7 @@ def make_app(database_url: str, redis_url: str, key_prefix: str) -> Iterator[Cal
             "REDIS_URL": redis_url,
             "SESSION_KEY_PREFIX": key_prefix,
             "CACHE_KEY_PREFIX": f"{key_prefix}cache:",
+            "THROTTLE_KEY_PREFIX": f"{key_prefix}throttle:",
             **overrides,
         }
         app = create_app(config)

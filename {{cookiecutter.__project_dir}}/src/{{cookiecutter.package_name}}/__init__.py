@@ -20,7 +20,9 @@ from .machinery.errors import register_error_handlers
 from .machinery.health import blueprint as health_blueprint
 from .machinery.json_bodies import init_json_bodies
 from .machinery.log_config import init_logging
+from .machinery.login_throttle import init_login_throttle
 from .machinery.metrics import init_metrics
+from .machinery.passwords import init_passwords
 from .machinery.proxies import init_proxies
 from .machinery.request_id import init_request_id
 from .machinery.schema import init_schema
@@ -78,6 +80,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_blueprint)
     init_metrics(app)
     init_shared_cache(app, settings)
+    init_passwords(app, settings)
+    init_login_throttle(app, settings)
     init_proxies(app, settings)
     for blueprint in _api_blueprints():
         app.register_blueprint(blueprint)

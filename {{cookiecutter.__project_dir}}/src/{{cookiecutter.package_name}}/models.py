@@ -34,3 +34,17 @@ class Note(db.Model):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class Account(db.Model):
+    """A user who logs in with a password; only its Argon2id hash is kept (accounts.py)."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
+    )  # SQLite numbers rows by itself only for an INTEGER primary key
+    # Kept in lower case, so the unique constraint compares names case-insensitively.
+    username: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

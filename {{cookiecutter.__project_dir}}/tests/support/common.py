@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 SESSION_COOKIE = "session"
+TEST_PASSWORD = "correct horse battery staple"
 
 
 @contextlib.contextmanager
@@ -52,3 +54,21 @@ def session_id(response) -> str | None:
         if name == SESSION_COOKIE:
             return rest.split(";", 1)[0]
     return None
+
+
+def log_in(post: Callable[..., Any], username: str, password: str = TEST_PASSWORD) -> Any:
+    """Sign `username` up (unless a test before did) and log in; the login's response.
+
+    `post(path, json=...)` is a Flask test client's post, or one that sends to a live server
+    (log_in_over_http)."""
+    account = {"username": username, "password": password}
+    created = post("/api/accounts", json=account)
+    assert created.status_code in (201, 409), created.text
+    return post("/api/session/login", json=account)
+
+
+def log_in_over_http(
+    http: Any, url: Callable[[str], str], username: str, password: str = TEST_PASSWORD, **options
+) -> Any:
+    """log_in against a live server: `http` a requests session, `url` the server's url()."""
+    return log_in(lambda path, **body: http.post(url(path), **body, **options), username, password)

@@ -106,6 +106,7 @@ def running_gunicorn(
         "DATABASE_URL": database_url,
         "SESSION_KEY_PREFIX": key_prefix,
         "CACHE_KEY_PREFIX": f"{key_prefix}cache:",
+        "THROTTLE_KEY_PREFIX": f"{key_prefix}throttle:",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
         # Plain HTTP on loopback: a Secure cookie would never be sent back.

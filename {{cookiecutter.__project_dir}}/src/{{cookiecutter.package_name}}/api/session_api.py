@@ -10,8 +10,10 @@ from apiflask import APIBlueprint
 from flask import current_app, session
 from pydantic import BaseModel, ConfigDict, Field
 
+from .. import accounts
+from ..accounts import Password, Username
 from ..machinery.errors import APIError
-from ..machinery.text_types import PlainText
+from ..machinery.login_throttle import login_throttle
 
 MAX_ITEMS = 500
 blueprint = APIBlueprint("session_api", __name__, url_prefix="/api/session", tag="Session")
@@ -21,7 +23,8 @@ REDIS_DOWN = "Redis (the session store) is unavailable"
 class Login(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: Annotated[PlainText, Field(min_length=1, max_length=64)]
+    username: Username
+    password: Password
 
 
 class NewItem(BaseModel):
@@ -57,12 +60,24 @@ def show():
 @blueprint.post("/login")
 @blueprint.input(Login, arg_name="login")
 @blueprint.output(LoginOut)
-@blueprint.doc(responses={503: REDIS_DOWN})
+@blueprint.doc(
+    responses={
+        401: "Wrong password, or no such account: the answer does not say which",
+        429: "Too many failed logins for this account or from this address; see Retry-After",
+        503: f"{REDIS_DOWN} (logins are not counted, so none is let in), or the database is",
+    }
+)
 def login(login: Login):
+    # The attempt counts before the password is checked (machinery/login_throttle.py).
+    place = login_throttle().take_place(accounts.canonical(login.username))
+    username = accounts.authenticate(login.username, login.password)
+    if username is None:
+        raise APIError(401, "invalid_credentials", "Wrong username or password")
+    login_throttle().give_back(place)
     # A new id at login: an id planted or seen before login is worth nothing after it.
     current_app.session_interface.regenerate(session)
-    session["username"] = login.username
-    return {"username": login.username}
+    session["username"] = username
+    return {"username": username}
 
 
 @blueprint.post("/items")

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
+from limits import RateLimitItem, parse
+
 from . import baked
 
 ENVIRONMENTS = ("development", "production", "testing")
@@ -21,6 +23,9 @@ LOG_FORMATS = ("json", "text")
 # Who may read /metrics by default: loopback and private ranges, never the internet.
 PRIVATE_NETWORKS = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 MIN_SECRET_KEY_LENGTH = 32
+# OWASP's Password Storage Cheat Sheet: Argon2id with at least 19 MiB and two passes.
+OWASP_MIN_MEMORY_KIB = 19 * 1024
+OWASP_MIN_TIME_COST = 2
 _POSTGRES_SCHEMES = re.compile(r"^(postgres|postgresql)(\+psycopg2)?://")
 
 
@@ -55,6 +60,12 @@ class Settings:
     cache_key_prefix: str
     top_counters_ttl_seconds: float
     trusted_origins: frozenset[str]
+    password_hash_memory_kib: int
+    password_hash_time_cost: int
+    password_hash_slots: int
+    login_account_limit: RateLimitItem
+    login_address_limit: RateLimitItem
+    throttle_key_prefix: str
 
     @property
     def is_production(self) -> bool:
@@ -153,6 +164,16 @@ def _origins(env: Mapping[str, Any], name: str) -> frozenset[str]:
     return frozenset(origins)
 
 
+def _rate_limit(env: Mapping[str, Any], name: str, default: str) -> RateLimitItem:
+    raw = _text(env, name, default) or default
+    try:
+        return parse(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be a rate such as '5 per 15 minutes', got {raw!r}"
+        ) from None
+
+
 def normalise_database_url(url: str) -> str:
     """Name the psycopg 3 driver explicitly: SQLAlchemy would otherwise pick psycopg2."""
     if url.startswith("sqlite") and (":memory:" in url or url.rstrip("/") == "sqlite:"):
@@ -212,4 +233,14 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
         # 0 turns the cache off for this read: every request computes it.
         top_counters_ttl_seconds=_number(env, "TOP_COUNTERS_TTL_SECONDS", 2.0, minimum=0.0),
         trusted_origins=_origins(env, "TRUSTED_ORIGINS"),
+        password_hash_memory_kib=_integer(
+            env, "PASSWORD_HASH_MEMORY_KIB", OWASP_MIN_MEMORY_KIB, minimum=OWASP_MIN_MEMORY_KIB
+        ),
+        password_hash_time_cost=_integer(
+            env, "PASSWORD_HASH_TIME_COST", OWASP_MIN_TIME_COST, minimum=OWASP_MIN_TIME_COST
+        ),
+        password_hash_slots=_integer(env, "PASSWORD_HASH_SLOTS", 2, minimum=1),
+        login_account_limit=_rate_limit(env, "LOGIN_ACCOUNT_LIMIT", "5 per 15 minutes"),
+        login_address_limit=_rate_limit(env, "LOGIN_ADDRESS_LIMIT", "100 per 15 minutes"),
+        throttle_key_prefix=_text(env, "THROTTLE_KEY_PREFIX", "throttle:") or "throttle:",
     )

@@ -1,0 +1,100 @@
+"""Failed logins counted exactly, across every worker and instance, in the sessions' Redis.
+
+A limit checked before the password and counted after it lets a burst through: every
+request of the burst passes the check before the first one counts. Here an attempt first
+takes its place in the window, in one Redis script (limits' moving window, exact), and only
+then is the password checked; a login that succeeds gives its place back. Forty wrong
+passwords sent at once get exactly the limit's number of 401s. While a right password holds
+a place, a wrong one may be refused that would have passed a moment later: never more.
+
+Two limits: failed logins per account (LOGIN_ACCOUNT_LIMIT) and per client address
+(LOGIN_ADDRESS_LIMIT; behind trusted proxies, the client's own: machinery/proxies.py).
+With Redis down an attempt cannot be counted: the Redis error becomes the 503 of any Redis
+outage (errors.py), never an unthrottled login. Without REDIS_URL (development only) the
+counts are kept in each process's memory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+
+from flask import Flask, current_app, request
+from limits import RateLimitItem
+from limits.storage import MemoryStorage, RedisStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from .errors import APIError
+from .sessions import session_redis
+from .settings import Settings
+
+EXTENSION = "login_throttle"
+
+
+@dataclasses.dataclass(frozen=True)
+class Place:
+    """The places one attempt took: what a successful login gives back."""
+
+    keys: tuple[str, ...]
+
+
+class LoginThrottle:
+    def __init__(self, storage: RedisStorage | MemoryStorage, settings: Settings) -> None:
+        self._storage = storage
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._limits: tuple[tuple[str, RateLimitItem], ...] = (
+            ("address", settings.login_address_limit),
+            ("account", settings.login_account_limit),
+        )
+
+    def take_place(self, username: str) -> Place:
+        """Count this attempt against both limits, or refuse it with a 429."""
+        identities = {"address": request.remote_addr or "unknown", "account": username}
+        taken: list[str] = []
+        for kind, limit in self._limits:
+            if not self._limiter.hit(limit, kind, identities[kind]):
+                self._give_back(taken)
+                reset_at = self._limiter.get_window_stats(limit, kind, identities[kind]).reset_time
+                raise APIError(
+                    429,
+                    "too_many_attempts",
+                    "Too many failed logins: wait before trying again",
+                    **{"Retry-After": str(max(1, math.ceil(reset_at - time.time())))},
+                )
+            taken.append(limit.key_for(kind, identities[kind]))
+        return Place(tuple(taken))
+
+    def give_back(self, place: Place) -> None:
+        """A successful login does not count as a failure."""
+        self._give_back(place.keys)
+
+    def _give_back(self, keys: list[str] | tuple[str, ...]) -> None:
+        # limits keeps a moving window as a list, newest first, and has no call that
+        # removes one entry: popping the newest leaves the count exact (a later entry than
+        # this attempt's own may go, which only makes the window last a little longer).
+        for key in keys:
+            if isinstance(self._storage, RedisStorage):
+                self._storage.get_connection().lpop(self._storage.prefixed_key(key))
+            else:
+                with self._storage.locks[key]:
+                    entries = self._storage.events.get(key)
+                    if entries:
+                        entries.pop(0)
+
+
+def init_login_throttle(app: Flask, settings: Settings) -> None:
+    client = session_redis(app)
+    if client is None:
+        storage: RedisStorage | MemoryStorage = MemoryStorage()
+    else:
+        storage = RedisStorage(
+            "redis://",  # not dialled: the sessions' pool is, with its fail-fast policy
+            connection_pool=client.connection_pool,
+            key_prefix=settings.throttle_key_prefix.rstrip(":"),
+        )
+    app.extensions[EXTENSION] = LoginThrottle(storage, settings)
+
+
+def login_throttle() -> LoginThrottle:
+    return current_app.extensions[EXTENSION]
