@@ -32,6 +32,7 @@ def files_of_unchosen_options(answers):
         yield tests / "concurrency" / "test_gevent_postgres.py"
     if answers["worker_model"] != "gevent":
         yield tests / "concurrency" / "test_gevent_fairness.py"
+        yield tests / "concurrency" / "test_gevent_password_hashing.py"
     if answers["worker_model"] != "gthread":
         yield package / "worker_models" / "balanced_threads.py"
         yield package / "worker_models" / "bounded_threads.py"

@@ -43,6 +43,7 @@ def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
     assert (tests / "concurrency" / "test_gevent_async.py").exists() == gevent_async
     gevent = answers["worker_model"] == "gevent"
     assert (tests / "concurrency" / "test_gevent_fairness.py").exists() == gevent
+    assert (tests / "concurrency" / "test_gevent_password_hashing.py").exists() == gevent
     gthread = answers["worker_model"] == "gthread"
     assert (package / "worker_models" / "balanced_threads.py").exists() == gthread
     assert (package / "worker_models" / "bounded_threads.py").exists() == gthread
@@ -54,7 +55,7 @@ def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
     assert (tests / "faults" / "test_overload_under_gunicorn.py").exists()
     assert not (project / "locks").exists()
     assert (project / "migrations" / "env.py").exists()
-    assert len(list((project / "migrations" / "versions").glob("*.py"))) == 2
+    assert len(list((project / "migrations" / "versions").glob("*.py"))) == 3
     assert layout_map_mismatches(project) == []
 
     metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))

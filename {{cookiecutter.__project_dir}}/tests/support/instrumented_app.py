@@ -6,7 +6,8 @@ TEST_NAIVE_METRICS=1 answers /metrics from the worker's own registry, and
 TEST_TOUCH_DB_AT_LOAD=1 opens a pooled connection while the app is preloaded in the
 master, as module-level code in a real service might. The notes routes under /test/ are the
 broken variants of the real ones: a change checked before it is written, and OFFSET pages.
-TEST_CACHE_VARIANT and TEST_CACHE_FILL_SECONDS choose the shared cache (cache_variants.py).
+TEST_CACHE_VARIANT and TEST_CACHE_FILL_SECONDS choose the shared cache (cache_variants.py),
+and login_variants.py adds the login's broken variants.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from {{ cookiecutter.package_name }}.machinery.sessions import sessionless
 from {{ cookiecutter.package_name }}.models import Note
 
 from .cache_variants import instrument_cache
+from .login_variants import instrument_logins
 
 # Between a check and its write, a real route does some work (here, nothing but a wait):
 # long enough that concurrent requests overlap there on every worker model.
@@ -141,6 +143,7 @@ def build() -> Flask:
     app.add_url_rule("/test/notes-by-offset", view_func=notes_by_offset)
 
     instrument_cache(app)
+    instrument_logins(app)
     if os.environ.get("TEST_STOCK_SESSIONS") == "1":
         app.session_interface = RedisSessionInterface(
             app,

@@ -20,6 +20,8 @@ README's Layout section names them):
 - request_id.py, security_headers.py, proxies.py: per-request id, headers on every answer,
   the client's own address behind trusted proxies.
 - cross_origin.py: writes that a page of another origin sent, refused before their view.
+- passwords.py, login_throttle.py: Argon2id hashes computed off gevent's loop, a few at a
+  time, and failed logins counted exactly in Redis before the password is checked.
 - log_config.py, metrics.py, health.py: one logging configuration, /metrics exact across
   workers, /healthz and /readyz.
 - shared_cache.py: cached reads every worker and instance share, one computation per

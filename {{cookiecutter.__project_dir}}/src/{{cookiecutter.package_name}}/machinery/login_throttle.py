@@ -41,9 +41,9 @@ class Place:
 
 class LoginThrottle:
     def __init__(self, storage: RedisStorage | MemoryStorage, settings: Settings) -> None:
-        self._storage = storage
+        self.storage = storage
         self._limiter = MovingWindowRateLimiter(storage)
-        self._limits: tuple[tuple[str, RateLimitItem], ...] = (
+        self.limits: tuple[tuple[str, RateLimitItem], ...] = (
             ("address", settings.login_address_limit),
             ("account", settings.login_account_limit),
         )
@@ -52,7 +52,7 @@ class LoginThrottle:
         """Count this attempt against both limits, or refuse it with a 429."""
         identities = {"address": request.remote_addr or "unknown", "account": username}
         taken: list[str] = []
-        for kind, limit in self._limits:
+        for kind, limit in self.limits:
             if not self._limiter.hit(limit, kind, identities[kind]):
                 self._give_back(taken)
                 reset_at = self._limiter.get_window_stats(limit, kind, identities[kind]).reset_time
@@ -73,14 +73,19 @@ class LoginThrottle:
         # limits keeps a moving window as a list, newest first, and has no call that
         # removes one entry: popping the newest leaves the count exact (a later entry than
         # this attempt's own may go, which only makes the window last a little longer).
+        if not keys:
+            return
+        if isinstance(self.storage, RedisStorage):
+            with self.storage.get_connection().pipeline(transaction=False) as pipeline:
+                for key in keys:
+                    pipeline.lpop(self.storage.prefixed_key(key))
+                pipeline.execute()  # one round trip for both limits
+            return
         for key in keys:
-            if isinstance(self._storage, RedisStorage):
-                self._storage.get_connection().lpop(self._storage.prefixed_key(key))
-            else:
-                with self._storage.locks[key]:
-                    entries = self._storage.events.get(key)
-                    if entries:
-                        entries.pop(0)
+            with self.storage.locks[key]:
+                entries = self.storage.events.get(key)
+                if entries:
+                    entries.pop(0)
 
 
 def init_login_throttle(app: Flask, settings: Settings) -> None:
