@@ -41,6 +41,15 @@ def run_off_the_event_loop(function: Callable[..., Any], *args: Any) -> Any:
     return function(*args)
 
 
+def _matches(hasher: PasswordHasher, stored_hash: str, password: str) -> bool:
+    # A mismatch is answered here, in the thread: raised across gevent's thread pool, it
+    # would also be printed to stderr as a crash.
+    try:
+        return hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 @dataclasses.dataclass(frozen=True)
 class Passwords:
     hasher: PasswordHasher
@@ -63,10 +72,7 @@ class Passwords:
 
     def verify(self, stored_hash: str | None, password: str) -> bool:
         """Whether `password` matches; with no stored hash, False, as slowly as a mismatch."""
-        try:
-            matched = self._in_a_slot(self.hasher.verify, stored_hash or self.dummy_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False
+        matched = self._in_a_slot(_matches, self.hasher, stored_hash or self.dummy_hash, password)
         return matched and stored_hash is not None
 
     def needs_rehash(self, stored_hash: str) -> bool:
