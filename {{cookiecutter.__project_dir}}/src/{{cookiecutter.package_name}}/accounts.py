@@ -75,3 +75,21 @@ def _rehash(name: str, old_hash: str, password: str) -> None:
         .values(password_hash=new_hash)
     )
     db.session.commit()
+
+
+def change_password(username: str, current_password: str, new_password: str) -> bool:
+    """Replace the password if `current_password` is right; False if it is not."""
+    stored = db.session.execute(
+        select(Account.password_hash).where(Account.username == username)
+    ).scalar_one_or_none()
+    db.session.rollback()
+    if not passwords().verify(stored, current_password):
+        return False
+    new_hash = passwords().hash(new_password)
+    changed = db.session.execute(
+        update(Account)
+        .where(Account.username == username, Account.password_hash == stored)
+        .values(password_hash=new_hash)
+    ).rowcount
+    db.session.commit()
+    return changed == 1  # 0: changed meanwhile by another request, which won

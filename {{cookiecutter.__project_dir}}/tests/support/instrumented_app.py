@@ -46,6 +46,14 @@ def slow_session_read():
     return state
 
 
+def slow_session_write():
+    """Reads the session, works a while, then adds an item: a slow request that writes."""
+    items = list(session.get("items", ()))
+    time.sleep(float(request.args.get("delay", "0.5")))
+    session["items"] = [*items, "written late"]
+    return {"items": session["items"]}
+
+
 @sessionless
 def db_connection():
     connection = db.session.connection()
@@ -130,6 +138,7 @@ def build() -> Flask:
     with app.app_context():
         event.listen(db.engine, "connect", _remember_creating_process)
     app.add_url_rule("/test/slow-session-read", view_func=slow_session_read)
+    app.add_url_rule("/test/slow-session-write", view_func=slow_session_write, methods=["POST"])
     app.add_url_rule("/test/db-connection", view_func=db_connection)
     app.add_url_rule("/test/slow-query", view_func=slow_query)
     app.add_url_rule("/test/pid", view_func=worker_pid)
@@ -150,6 +159,8 @@ def build() -> Flask:
             client=app.session_interface.client,
             key_prefix=app.config["APP_SETTINGS"].session_key_prefix,
         )
+        settings = app.config["APP_SETTINGS"]
+        app.session_interface.absolute_lifetime = settings.session_absolute_lifetime_seconds
     if os.environ.get("TEST_NAIVE_METRICS") == "1":
         app.view_functions["metrics.scrape"] = naive_metrics
     if os.environ.get("TEST_STOCK_ASYNC") == "1":

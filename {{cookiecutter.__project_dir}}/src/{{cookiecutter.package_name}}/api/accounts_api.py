@@ -7,11 +7,14 @@ from pydantic import BaseModel, ConfigDict
 
 from .. import accounts
 from ..accounts import Password, Username
+from ..machinery import user_sessions
 from ..machinery.errors import APIError
+from ..machinery.login_throttle import login_throttle
 from ..machinery.sessions import sessionless
+from ..machinery.user_sessions import login_required
 
 blueprint = APIBlueprint("accounts_api", __name__, url_prefix="/api/accounts", tag="Accounts")
-UNAVAILABLE = "The database is unavailable, or every password-hashing slot stayed busy"
+UNAVAILABLE = "The database or Redis is unavailable, or every password-hashing slot stayed busy"
 
 
 class NewAccount(BaseModel):
@@ -38,3 +41,34 @@ def create(new: NewAccount):
     except accounts.UsernameTaken:
         raise APIError(409, "username_taken", "Another account has this name") from None
     return {"username": username}, 201
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: Password
+    new_password: Password
+
+
+@blueprint.post("/me/password")
+@login_required
+@blueprint.input(PasswordChange, arg_name="change")
+@blueprint.output({}, status_code=204)
+@blueprint.doc(
+    responses={
+        401: "Not logged in, or the current password is wrong",
+        429: "Too many failed logins for this account or from this address; see Retry-After",
+        503: UNAVAILABLE,
+    }
+)
+def change_password(change: PasswordChange):
+    """Every other session of the user ends; this one goes on with a new id."""
+    username = user_sessions.current_username()
+    # A wrong current password is a failed login: the same throttle counts it.
+    place = login_throttle().take_place(username)
+    if not accounts.change_password(username, change.current_password, change.new_password):
+        raise APIError(401, "invalid_credentials", "The current password is wrong")
+    login_throttle().give_back(place)
+    user_sessions.end_all(username)
+    user_sessions.start(username)
+    return "", 204

@@ -7,13 +7,15 @@ only what belongs to one user; shared or contended state lives in the database.
 from typing import Annotated
 
 from apiflask import APIBlueprint
-from flask import current_app, session
+from flask import session
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import accounts
 from ..accounts import Password, Username
+from ..machinery import user_sessions
 from ..machinery.errors import APIError
 from ..machinery.login_throttle import login_throttle
+from ..machinery.user_sessions import login_required
 
 MAX_ITEMS = 500
 blueprint = APIBlueprint("session_api", __name__, url_prefix="/api/session", tag="Session")
@@ -74,9 +76,7 @@ def login(login: Login):
     if username is None:
         raise APIError(401, "invalid_credentials", "Wrong username or password")
     login_throttle().give_back(place)
-    # A new id at login: an id planted or seen before login is worth nothing after it.
-    current_app.session_interface.regenerate(session)
-    session["username"] = username
+    user_sessions.start(username)  # on a new session id
     return {"username": username}
 
 
@@ -97,5 +97,16 @@ def add_item(new: NewItem):
 @blueprint.output({}, status_code=204)
 @blueprint.doc(responses={503: REDIS_DOWN})
 def logout():
-    session.clear()  # an emptied session is deleted from the store and its cookie expired
+    user_sessions.end()  # an emptied session is deleted from the store, its cookie expired
+    return "", 204
+
+
+@blueprint.post("/logout-all")
+@login_required
+@blueprint.output({}, status_code=204)
+@blueprint.doc(responses={401: "Not logged in", 503: REDIS_DOWN})
+def logout_all():
+    """End every session of this user, on every instance, this one included."""
+    user_sessions.end_all(user_sessions.current_username())
+    session.clear()
     return "", 204

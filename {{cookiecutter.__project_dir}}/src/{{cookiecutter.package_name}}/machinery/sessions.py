@@ -19,6 +19,7 @@ says the session cookie is young; only once it has lapsed does a read check the 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -37,6 +38,9 @@ from .settings import Settings
 SESSIONLESS_ATTRIBUTE = "sessionless"
 STORE_FAILED = "session_store_failed"
 FRESH_COOKIE_SUFFIX = "_fresh"
+# When this session id was first stored (a login always starts a new id): the absolute
+# lifetime (SESSION_ABSOLUTE_LIFETIME_SECONDS) counts from here, however active it is.
+BORN = "_born"
 
 
 def sessionless(view):
@@ -66,6 +70,12 @@ class FreshWritesOnly:
             return None  # Flask substitutes a NullSession, which refuses writes loudly
         with self._store_failure_remembered():
             session = super().open_session(app, request)
+            # dict.get: reading it here is not the view's use of the session (no Vary).
+            if time.time() - dict.get(session, BORN, time.time()) > self.absolute_lifetime:
+                self._delete_session(self._get_store_id(session.sid))  # ended: id and all
+                session = self.session_class(
+                    sid=self._generate_sid(self.sid_length), permanent=self.permanent
+                )
         # Whether the store holds this id: a new visitor's generated one has nothing to delete.
         session.stored = bool(session)
         return session
@@ -77,6 +87,8 @@ class FreshWritesOnly:
             with self._store_failure_remembered():
                 self._delete_session(self._get_store_id(session.sid))
         session.sid = self._generate_sid(self.sid_length)
+        session.stored = False
+        session.pop(BORN, None)  # a new id: its lifetime starts again
         session.modified = True
 
     def save_session(
@@ -94,6 +106,8 @@ class FreshWritesOnly:
         # The marker goes first, the session cookie last: a client that keeps one
         # Set-Cookie per response (a dict of headers) keeps the last, the one that matters.
         if session.modified:
+            if session and BORN not in session:
+                session[BORN] = time.time()
             self._mark_cookie_fresh(app, session, response)
             super().save_session(app, session, response)
             return
@@ -150,6 +164,19 @@ class FreshWritesOnly:
 
 
 class RedisSessions(FreshWritesOnly, RedisSessionInterface):
+    def _upsert_session(
+        self, session_lifetime: timedelta, session: ServerSideSession, store_id: str
+    ) -> None:
+        # XX: a session that was in the store when this request began is written only if it
+        # still is. One that was ended meanwhile (logout, logout everywhere, a password
+        # change: user_sessions.py) stays ended when a slow request on it finishes.
+        self.client.set(
+            store_id,
+            self.serializer.encode(session),
+            ex=int(session_lifetime.total_seconds()),
+            xx=session.stored,
+        )
+
     def _retrieve_session_data(self, store_id: str) -> dict | None:
         # GETEX reads and pushes the expiry back in one command (Redis 6.2 or later).
         lifetime = current_app.permanent_session_lifetime
@@ -168,7 +195,9 @@ class EmbeddedSessions(FreshWritesOnly, CacheLibSessionInterface):
     """Development only: sessions in files under the instance folder, no server needed.
 
     The file cache cannot extend an expiry without rewriting the entry, so an unmodified
-    session keeps the expiry of its last write here; production uses Redis.
+    session keeps the expiry of its last write here, and it cannot write only if an entry
+    still exists, so a slow request may bring back a session ended meanwhile; production
+    uses Redis.
     """
 
     def _refresh_expiry(self, store_id: str, lifetime: timedelta) -> bool:
@@ -196,6 +225,7 @@ def init_sessions(app: Flask, settings: Settings) -> None:
     common = {"key_prefix": settings.session_key_prefix, "permanent": True}
     if settings.redis_url:
         app.session_interface = RedisSessions(app, client=build_redis_client(settings), **common)
+        app.session_interface.absolute_lifetime = settings.session_absolute_lifetime_seconds
         return
     cache_dir = Path(app.instance_path) / "sessions"
     app.logger.warning(
@@ -205,3 +235,4 @@ def init_sessions(app: Flask, settings: Settings) -> None:
     app.session_interface = EmbeddedSessions(
         app, client=FileSystemCache(str(cache_dir), threshold=10000), **common
     )
+    app.session_interface.absolute_lifetime = settings.session_absolute_lifetime_seconds

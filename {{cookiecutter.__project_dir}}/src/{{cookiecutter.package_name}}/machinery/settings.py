@@ -40,6 +40,7 @@ class Settings:
     database_url: str | None
     redis_url: str | None
     session_lifetime_seconds: int
+    session_absolute_lifetime_seconds: int
     session_key_prefix: str
     session_cookie_secure: bool
     max_content_length: int
@@ -208,6 +209,9 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
         database_url=normalise_database_url(database_url) if database_url else None,
         redis_url=redis_url,
         session_lifetime_seconds=_integer(env, "SESSION_LIFETIME_SECONDS", 86400, minimum=60),
+        session_absolute_lifetime_seconds=_integer(
+            env, "SESSION_ABSOLUTE_LIFETIME_SECONDS", 12 * 3600, minimum=1
+        ),
         session_key_prefix=_text(env, "SESSION_KEY_PREFIX", "session:") or "session:",
         session_cookie_secure=_boolean(env, "SESSION_COOKIE_SECURE", production),
         max_content_length=_integer(env, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
