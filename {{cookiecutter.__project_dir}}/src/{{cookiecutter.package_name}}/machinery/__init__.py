@@ -22,6 +22,8 @@ README's Layout section names them):
 - cross_origin.py: writes that a page of another origin sent, refused before their view.
 - passwords.py, login_throttle.py: Argon2id hashes computed off gevent's loop, a few at a
   time, and failed logins counted exactly in Redis before the password is checked.
+- user_sessions.py: login on a new id, logout, and every session of a user ended at once
+  on every instance; login_required.
 - log_config.py, metrics.py, health.py: one logging configuration, /metrics exact across
   workers, /healthz and /readyz.
 - shared_cache.py: cached reads every worker and instance share, one computation per
