@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -29,19 +30,31 @@ def username_seen(live: LiveServer, http: requests.Session) -> str | None:
     return http.get(live.url("/api/session"), timeout=10).json()["username"]
 
 
-def test_logout_everywhere_through_one_instance_ends_sessions_on_both(live_settings) -> None:
-    name = f"user-{uuid.uuid4().hex[:12]}"
+@pytest.fixture(scope="module")
+def instances(live_settings: dict) -> Iterator[tuple[LiveServer, LiveServer]]:
     with start(live_settings, "revoke-a") as a, start(live_settings, "revoke-b") as b:
-        on_a, on_b = requests.Session(), requests.Session()
-        assert log_in_over_http(on_a, a.url, name, timeout=10).ok
-        assert log_in_over_http(on_b, b.url, name, timeout=10).ok
-        # Each session is used on the other instance too: both read the one store.
-        assert username_seen(b, on_a) == username_seen(a, on_b) == name
-        assert on_b.post(b.url("/api/session/logout-all"), timeout=10).status_code == 204
-        assert username_seen(a, on_a) is None
-        assert username_seen(b, on_b) is None
-        a.assert_clean_log()
-        b.assert_clean_log()
+        yield a, b
+    a.assert_clean_log()
+    b.assert_clean_log()
+
+
+@pytest.fixture(scope="module")
+def stock(live_settings: dict) -> Iterator[LiveServer]:
+    with start(live_settings, "revoke-stock", TEST_STOCK_SESSIONS="1") as live:
+        yield live
+
+
+def test_logout_everywhere_through_one_instance_ends_sessions_on_both(instances) -> None:
+    name = f"user-{uuid.uuid4().hex[:12]}"
+    a, b = instances
+    on_a, on_b = requests.Session(), requests.Session()
+    assert log_in_over_http(on_a, a.url, name, timeout=10).ok
+    assert log_in_over_http(on_b, b.url, name, timeout=10).ok
+    # Each session is used on the other instance too: both read the one store.
+    assert username_seen(b, on_a) == username_seen(a, on_b) == name
+    assert on_b.post(b.url("/api/session/logout-all"), timeout=10).status_code == 204
+    assert username_seen(a, on_a) is None
+    assert username_seen(b, on_b) is None
 
 
 def session_after_revocation_in_flight(live: LiveServer, kind: str) -> str | None:
@@ -63,13 +76,10 @@ def session_after_revocation_in_flight(live: LiveServer, kind: str) -> str | Non
 
 
 @pytest.mark.parametrize("kind", sorted(SLOW))
-def test_a_request_in_flight_cannot_bring_an_ended_session_back(live_settings, kind) -> None:
-    with start(live_settings, f"in-flight-{kind}") as live:
-        assert session_after_revocation_in_flight(live, kind) is None
-        live.assert_clean_log()
+def test_a_request_in_flight_cannot_bring_an_ended_session_back(instances, kind) -> None:
+    assert session_after_revocation_in_flight(instances[0], kind) is None
 
 
 @pytest.mark.parametrize("kind", sorted(SLOW))
-def test_stock_sessions_bring_it_back(live_settings, kind) -> None:
-    with start(live_settings, f"in-flight-stock-{kind}", TEST_STOCK_SESSIONS="1") as live:
-        assert session_after_revocation_in_flight(live, kind) is not None
+def test_stock_sessions_bring_it_back(stock: LiveServer, kind) -> None:
+    assert session_after_revocation_in_flight(stock, kind) is not None
