@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 
+import pytest
 import requests
 
 from ..support.common import TEST_PASSWORD
@@ -30,25 +32,23 @@ def burst_of_wrong_passwords(instances: list[LiveServer], path: str) -> Counter:
     return Counter(many_at_once(wrong_login, BURST))
 
 
-def two_instances(live_settings: dict, name: str):
+@pytest.fixture(scope="module")
+def instances(live_settings: dict) -> Iterator[list[LiveServer]]:
     # Both instances share the database, Redis and the key prefixes, as a deployment's do.
     # The queue's budget is out of the way: a refusal as overloaded is not what is counted.
-    return (
-        start(live_settings, f"{name}-a", **WITHOUT_QUEUE_BUDGET),
-        start(live_settings, f"{name}-b", **WITHOUT_QUEUE_BUDGET),
-    )
+    with (
+        start(live_settings, "throttle-a", **WITHOUT_QUEUE_BUDGET) as a,
+        start(live_settings, "throttle-b", **WITHOUT_QUEUE_BUDGET) as b,
+    ):
+        yield [a, b]
 
 
-def test_a_burst_across_two_instances_gets_exactly_the_limits_failures(live_settings) -> None:
-    first, second = two_instances(live_settings, "throttle")
-    with first as a, second as b:
-        answers = burst_of_wrong_passwords([a, b], "/api/session/login")
+def test_a_burst_across_two_instances_gets_exactly_the_limits_failures(instances) -> None:
+    answers = burst_of_wrong_passwords(instances, "/api/session/login")
     assert answers == {401: LIMIT, 429: BURST - LIMIT}
 
 
-def test_checked_first_and_counted_after_more_get_through(live_settings) -> None:
-    first, second = two_instances(live_settings, "throttle-broken")
-    with first as a, second as b:
-        answers = burst_of_wrong_passwords([a, b], "/test/login-check-then-count")
+def test_checked_first_and_counted_after_more_get_through(instances) -> None:
+    answers = burst_of_wrong_passwords(instances, "/test/login-check-then-count")
     assert set(answers) <= {401, 429}
     assert answers[401] > LIMIT
