@@ -7,6 +7,7 @@ which may therefore be read-only."""
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import signal
 import socket
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from accounts import account
 from combinations import bake_ok, combination_id
 from image_build import Image, emulate_build
 from local_services import REDIS_URL, temporary_postgres_database
@@ -132,7 +134,9 @@ def serve_and_stop(image: Image, env: dict) -> None:
         assert status == 200 and '"database":"ok"' in body and '"redis":"ok"' in body, body
         status, body, _ = request(f"{base}/api/counters/image", body=b"")
         assert (status, body.strip()) == (200, '{"name":"image","value":1}')
-        _, _, cookie = request(f"{base}/api/session/login", body=b'{"username": "ada"}')
+        ada = json.dumps(account("ada")).encode()
+        assert request(f"{base}/api/accounts", body=ada)[0] == 201
+        _, _, cookie = request(f"{base}/api/session/login", body=ada)
         status, body, _ = request(f"{base}/api/session", cookie=cookie.split(";")[0])
         assert status == 200 and '"username":"ada"' in body, body
     finally:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pytest
 import requests
+from accounts import account
 from combinations import WORKER_MODELS, bake_ok, run
 from instances import BALANCER_RISE_SECONDS, Instance, balancer, deployment
 
@@ -76,9 +77,11 @@ class SteadyLoad:
         counter = f"balanced-{uuid.uuid4().hex[:8]}"
         self.users = [User(number, counter) for number in range(CLIENTS)]
         for user in self.users:
-            login = user.http.post(
-                f"{base}/api/session/login", json={"username": f"u{user.number}"}
-            )
+            # The deployment's instances share one database: signed up by an earlier load, 409.
+            body = account(f"user-{user.number}")
+            signed_up = user.http.post(f"{base}/api/accounts", json=body, timeout=10)
+            assert signed_up.status_code in (201, 409), signed_up.text
+            login = user.http.post(f"{base}/api/session/login", json=body, timeout=10)
             assert login.status_code == 200, login.text
         self._running = threading.Event()
         self._threads: list[threading.Thread] = []

@@ -62,7 +62,13 @@ def wrk_threads(scenario: Scenario, connections: int) -> int:
     return connections if scenario.thread_per_connection else min(connections, WRK_THREADS)
 
 
-def run_wrk(scenario: Scenario, port: int, seconds: int, connections: int) -> LoadResult:
+def run_wrk(
+    scenario: Scenario,
+    port: int,
+    seconds: int,
+    connections: int,
+    script_arguments: tuple[str, ...] = (),
+) -> LoadResult:
     command = [
         "wrk",
         f"-t{wrk_threads(scenario, connections)}",
@@ -74,6 +80,8 @@ def run_wrk(scenario: Scenario, port: int, seconds: int, connections: int) -> Lo
         str(LUA_DIR / scenario.script),
         f"http://{HOST}:{port}",
     ]
+    if script_arguments:
+        command += ["--", *script_arguments]
     output = run_checked(command, timeout=seconds + 60)
     for line in output.splitlines():
         if line.startswith("BENCH_RESULT "):

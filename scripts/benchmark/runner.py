@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -29,6 +30,7 @@ from .load import (
 )
 from .local_services import delete_sessions, seed_counters, upgrade_schema
 from .memory import WorkerMemorySampler
+from .mix_users import script_arguments, sign_up_if_needed
 from .options import Settings
 from .processes import BenchmarkError
 from .report import Row
@@ -95,16 +97,21 @@ def serving(
 
 
 def measure(
-    scenario: Scenario, model: str, server: subprocess.Popen, port: int, settings: Settings
+    scenario: Scenario,
+    model: str,
+    server: subprocess.Popen,
+    port: int,
+    settings: Settings,
+    script_args: tuple[str, ...] = (),
 ) -> Row:
     # The warm-up opens pooled connections and runs first-request imports, a start-up cost
     # that is not what is measured; its numbers are dropped, the memory it costs is not.
     limit = settings.warmup + settings.duration + 60
     with WorkerMemorySampler(server.pid, limit) as sampler:
         if settings.warmup:
-            run_wrk(scenario, port, settings.warmup, settings.connections)
+            run_wrk(scenario, port, settings.warmup, settings.connections, script_args)
         cpu_before = workers_cpu_seconds(server.pid)
-        result = run_wrk(scenario, port, settings.duration, settings.connections)
+        result = run_wrk(scenario, port, settings.duration, settings.connections, script_args)
         cpu_seconds = spent_since(server.pid, cpu_before)
     if result.wrong_answers:
         raise BenchmarkError(
@@ -125,16 +132,18 @@ def measured_in_turns(
     turns: Sequence[tuple[Scenario, Target, BakedService]], run: Run, settings: Settings
 ) -> list[Row]:
     """Each scenario on its own server, all of them up, taking turns round after round; a
-    row per turn, in order."""
+    row per turn, in order. The mix's users are signed up first on each server of the
+    service itself (mix_users.py); the naive app uses the service's, signed up before it."""
     with contextlib.ExitStack() as servers:
         measures = []
         for scenario, target, served in turns:
             server, port = servers.enter_context(serving(served, target, run, settings))
+            if target.wsgi_app is None:  # the service, not an app in its place
+                sign_up_if_needed(scenario, served, port, settings.connections)
             model = target.model_label(served)
+            arguments = script_arguments(scenario, served)
             measures.append(
-                lambda scenario=scenario, model=model, server=server, port=port: measure(
-                    scenario, model, server, port, settings
-                )
+                functools.partial(measure, scenario, model, server, port, settings, arguments)
             )
         return alternating(measures, settings.rounds)
 

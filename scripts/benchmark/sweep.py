@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .baking import BakedService
 from .load import FANOUT, MIX, LoadResult, Scenario, run_wrk
+from .mix_users import script_arguments, sign_up_if_needed
 from .options import Settings
 from .processes import BenchmarkError
 from .runner import serving
@@ -40,17 +41,26 @@ def sweep_model(service: BakedService, run: Run, settings: Settings) -> list[Swe
     points = []
     with serving(service, SERVICE, run, settings) as (_, port):
         for scenario in SCENARIOS:
+            sign_up_if_needed(scenario, service, port, max(CONNECTIONS))
+            args = script_arguments(scenario, service)
             for connections in CONNECTIONS:
-                points.append(measure_at(scenario, service.model, port, connections, settings))
+                points.append(
+                    measure_at(scenario, service.model, port, connections, settings, args)
+                )
     return points
 
 
 def measure_at(
-    scenario: Scenario, model: str, port: int, connections: int, settings: Settings
+    scenario: Scenario,
+    model: str,
+    port: int,
+    connections: int,
+    settings: Settings,
+    script_args: tuple[str, ...] = (),
 ) -> SweepPoint:
     if settings.warmup:
-        run_wrk(scenario, port, settings.warmup, connections)
-    result = run_wrk(scenario, port, settings.duration, connections)
+        run_wrk(scenario, port, settings.warmup, connections, script_args)
+    result = run_wrk(scenario, port, settings.duration, connections, script_args)
     if result.wrong_answers:
         raise BenchmarkError(f"sweep {scenario.name} at {connections}: wrong answers")
     print(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .baking import BakedService
 from .local_services import HOST, REDIS_URL
+from .mix_users import ADDRESS_LIMIT
 from .options import Settings
 from .processes import environment
 
@@ -73,8 +74,11 @@ class Target:
             DATABASE_URL=run.baseline_database_url if self.baseline else run.database_url,
             SESSION_COOKIE_SECURE="false",
             SESSION_KEY_PREFIX=self.session_prefix(run),
-            # Under the session prefix: the run's cleanup removes the cached values too.
+            # Under the session prefix: the run's cleanup removes the cached values too,
+            # and the login throttle's counts.
             CACHE_KEY_PREFIX=f"{self.session_prefix(run)}cache:",
+            THROTTLE_KEY_PREFIX=f"{self.session_prefix(run)}throttle:",
+            LOGIN_ADDRESS_LIMIT=ADDRESS_LIMIT,
             **dict(self.settings),
         )
         if port is not None:

@@ -6,19 +6,25 @@ code most Flask services start from.
   and with SESSION_REFRESH_EACH_REQUEST left at its default it writes the whole session back
   to Redis at the end of every request that has one. The service opens it only for routes
   that use it, and of an unchanged session pushes back only the expiry.
+- A login looks the account up through the ORM (the service's table, whose users the
+  benchmark signed up through the service) and checks the password against its Argon2id
+  hash in the worker itself: the hash's own cost, as in the service, but without its
+  throttle, its bound on hashes at once, or gevent's thread pool.
 - The counter is read, incremented in Python and written back through the ORM: several round
   trips, and updates lost under concurrency (the service does one atomic upsert). A counter
   that does not exist yet is created by whichever request gets there first, and two at once
   collide on the primary key; the benchmark runs this app after the service's mix, which
   has created the counter.
 Served with the service's gunicorn settings (variant.conf.py), on the same Redis and the
-same database, whose table the service's migrations made; the benchmark's environment
+same database, whose tables the service's migrations made; the benchmark's environment
 supplies SECRET_KEY, REDIS_URL, DATABASE_URL and SESSION_KEY_PREFIX.
 """
 
 import os
 
 import redis
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
 from flask import Flask, request, session
 from flask_session import Session
 from flask_sqlalchemy import SQLAlchemy
@@ -32,6 +38,7 @@ app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
 
 Session(app)
 db = SQLAlchemy(app)
+passwords = PasswordHasher()
 
 
 class Counter(db.Model):
@@ -41,6 +48,14 @@ class Counter(db.Model):
     value = db.Column(db.BigInteger, nullable=False)
 
 
+class Account(db.Model):
+    __tablename__ = "account"  # the service's table
+
+    id = db.Column(db.BigInteger, primary_key=True)
+    username = db.Column(db.String(64), nullable=False, unique=True)
+    password_hash = db.Column(db.String(255), nullable=False)
+
+
 @app.get("/healthz")
 def healthz():
     return {"status": "ok"}
@@ -48,10 +63,17 @@ def healthz():
 
 @app.post("/api/session/login")
 def login():
-    username = request.get_json()["username"]
+    body = request.get_json()
+    account = Account.query.filter_by(username=body["username"].lower()).first()
+    try:
+        if account is None:
+            raise VerificationError
+        passwords.verify(account.password_hash, body["password"])
+    except VerificationError:
+        return {"error": {"code": "invalid_credentials"}}, 401
     session.clear()
-    session["username"] = username
-    return {"username": username}
+    session["username"] = account.username
+    return {"username": account.username}
 
 
 @app.get("/api/session")

@@ -3,6 +3,9 @@
 -- user with its own session, in order:
 --   login, then cycles of GET /api/session, POST /api/session/items, POST /api/counters/bench,
 --   and after 50 cycles a logout and a fresh login.
+-- Thread N is bench-N, who logs in with the password given as the first script argument
+-- (after "--"), signed up before the run (mix_users.py); without one, by name alone (a
+-- service from before accounts).
 -- State advances in response(), not request(): a request lost to a reconnect is sent again
 -- instead of being skipped, so the sequence seen by the server is the one above.
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
@@ -12,8 +15,8 @@ local bench = require("common")
 -- A session's items, and so the cost of reading and writing it, grow with each cycle: a
 -- session short enough to be replayed many times in a run keeps that cost the same for a
 -- fast server and a slow one, which would otherwise reach larger sessions in the same
--- time. (A session holds at most 500 items, then 409.) The first script argument (after
--- "--") overrides it.
+-- time. (A session holds at most 500 items, then 409.) The second script argument overrides
+-- it.
 local cycles_per_session = 50
 local STEPS_PER_CYCLE = 3
 
@@ -22,12 +25,16 @@ local phase = "login" -- login | cycle | logout
 local cycle = 0
 local step = 1
 local items_sent = 0
+local password = nil
 
 setup = bench.setup
 done = bench.done
 
 function init(args)
-   cycles_per_session = tonumber(args[1]) or cycles_per_session
+   if args[1] and args[1] ~= "" then
+      password = args[1]
+   end
+   cycles_per_session = tonumber(args[2]) or cycles_per_session
 end
 
 local function json_post(path, body)
@@ -42,7 +49,11 @@ function request()
    if phase == "login" then
       -- No cookie: a login always starts from nothing, as a new visitor would.
       cookie = nil
-      return json_post("/api/session/login", string.format('{"username":"bench-%d"}', thread_id))
+      local body = string.format('{"username":"bench-%d"}', thread_id)
+      if password then -- written as it is: no quote or backslash in it (mix_users.py)
+         body = string.format('{"username":"bench-%d","password":"%s"}', thread_id, password)
+      end
+      return json_post("/api/session/login", body)
    elseif phase == "logout" then
       return json_post("/api/session/logout", nil)
    elseif step == 1 then
@@ -87,9 +98,13 @@ end
 
 -- A login must hand back a session cookie, and a logged-in user's read must name that user:
 -- otherwise the script has lost the session and the run measures something else than the mix.
+-- A login refused as the client's fault (401: not signed up, or the wrong password; 422; 429)
+-- is one too: the users are signed up before the run. (A 503 is the service at capacity.)
 local function check_answer(status, body)
    local succeeded = status >= 200 and status <= 299
-   if phase == "login" and succeeded and not cookie then
+   if phase == "login" and status >= 400 and status <= 499 then
+      bench.count_wrong_answer()
+   elseif phase == "login" and succeeded and not cookie then
       bench.count_wrong_answer()
    elseif phase == "cycle" and step == 1 and status == 200 then
       if not body:find(string.format('"bench-%d"', thread_id), 1, true) then

@@ -9,12 +9,21 @@ from flask import Flask
 
 from {{ cookiecutter.package_name }}.machinery.settings import ConfigError, load_settings
 
+from ..support.common import TEST_PASSWORD
+
 LOGIN = "/api/session/login"
 TRUSTED = "https://app.example.com"
+ALICE = {"username": "alice", "password": TEST_PASSWORD}
+
+
+def sign_up(client) -> None:
+    """The account the logins name, signed up as curl would (no Origin): a login that passes
+    the origin check is a 200."""
+    assert client.post("/api/accounts", json=ALICE).status_code in (201, 409)
 
 
 def login(client, **headers: str):
-    return client.post(LOGIN, json={"username": "alice"}, headers=headers)
+    return client.post(LOGIN, json=ALICE, headers=headers)
 
 
 def assert_refused(response) -> None:
@@ -32,12 +41,14 @@ def test_a_write_from_another_site_or_origin_is_refused(client, site: str) -> No
 
 @pytest.mark.parametrize("site", ["same-origin", "none"])
 def test_a_write_from_the_same_origin_or_typed_by_the_user_passes(client, site: str) -> None:
+    sign_up(client)
     response = login(client, **{"Sec-Fetch-Site": site})
     assert response.status_code == 200
     assert "Sec-Fetch-Site" in response.vary
 
 
 def test_without_fetch_metadata_the_origin_decides(client) -> None:
+    sign_up(client)
     assert login(client).status_code == 200  # curl, another service: no Origin at all
     assert login(client, Origin="http://localhost").status_code == 200  # the request's host
     for other in ("http://localhost:9999", "http://evil.example", "null"):
@@ -47,6 +58,7 @@ def test_without_fetch_metadata_the_origin_decides(client) -> None:
 
 def test_trusted_origins_pass_from_another_site(make_app) -> None:
     client = make_app(TRUSTED_ORIGINS=f"{TRUSTED},http://localhost:3000").test_client()
+    sign_up(client)
     assert login(client, **{"Sec-Fetch-Site": "cross-site", "Origin": TRUSTED}).status_code == 200
     assert login(client, Origin="HTTP://LOCALHOST:3000").status_code == 200
     assert_refused(login(client, **{"Sec-Fetch-Site": "cross-site", "Origin": "https://x.example"}))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+
+from ..support.common import TEST_PASSWORD
 
 
 def assert_json_error(response, status: int, code: str | None = None) -> None:
@@ -31,7 +35,8 @@ def test_malformed_json_is_a_400(client) -> None:
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
 def test_a_body_that_is_not_json_is_a_415(client, content_type) -> None:
-    body = '{"username": "a"}'
+    # A login's body, but sent as another type than JSON.
+    body = json.dumps({"username": "alice", "password": TEST_PASSWORD})
     response = client.post("/api/session/login", data=body, content_type=content_type)
     assert_json_error(response, 415, "unsupported_media_type")
 

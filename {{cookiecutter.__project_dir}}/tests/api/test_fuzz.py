@@ -12,6 +12,10 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ..support.common import TEST_PASSWORD, log_in
+
+OWNER = {"username": "owner", "password": TEST_PASSWORD}
+
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=300),
     lambda children: (
@@ -27,9 +31,9 @@ FIELD_VALUES = st.one_of(
 BODIES = st.one_of(
     st.binary(max_size=200),
     JSON_VALUES.map(lambda value: json.dumps(value).encode()),
-    st.fixed_dictionaries({}, optional={"username": FIELD_VALUES, "item": FIELD_VALUES}).map(
-        lambda value: json.dumps(value).encode()
-    ),
+    st.fixed_dictionaries(
+        {}, optional={"username": FIELD_VALUES, "password": FIELD_VALUES, "item": FIELD_VALUES}
+    ).map(lambda value: json.dumps(value).encode()),
 )
 CONTENT_TYPES = st.sampled_from(
     ["application/json", "application/json; charset=utf-8", "text/plain", "", "*/*", "x/y"]
@@ -69,7 +73,7 @@ def requests_(draw):
 
 def test_generated_requests_never_break_the_service(app) -> None:
     client = app.test_client()
-    client.post("/api/session/login", json={"username": "owner"})
+    assert log_in(client.post, OWNER["username"]).status_code == 200
     client.post("/api/session/items", json={"item": "first"})
 
     @settings(
@@ -99,6 +103,6 @@ def test_generated_requests_never_break_the_service(app) -> None:
             "/api/session/logout",
         ):
             # Start each example from the same kind of session.
-            client.post("/api/session/login", json={"username": "owner"})
+            client.post("/api/session/login", json=OWNER)
 
     check()

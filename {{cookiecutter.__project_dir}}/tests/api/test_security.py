@@ -10,7 +10,7 @@ import requests
 
 from {{ cookiecutter.package_name }} import create_app
 
-from ..support.common import TEST_SECRET_KEY
+from ..support.common import TEST_PASSWORD, TEST_SECRET_KEY, log_in_over_http
 from ..support.live_server import LiveServer, start
 
 
@@ -37,9 +37,7 @@ def set_cookie_of(response: requests.Response) -> str:
 
 
 def test_the_session_cookie_is_secure_httponly_and_lax(production_server: LiveServer) -> None:
-    response = requests.post(
-        production_server.url("/api/session/login"), json={"username": "a"}, timeout=10
-    )
+    response = log_in_over_http(requests, production_server.url, "ann", timeout=10)
     attributes = {part.strip().split("=")[0].lower() for part in set_cookie_of(response).split(";")}
     assert {"secure", "httponly", "expires", "path"} <= attributes
     assert "SameSite=Lax" in set_cookie_of(response)
@@ -54,10 +52,8 @@ def test_login_retires_the_old_id_and_logout_deletes_the_key(
     production_server: LiveServer, redis_client, live_settings: dict
 ) -> None:
     url = production_server.url
-    first = sid_from(requests.post(url("/api/session/login"), json={"username": "a"}, timeout=10))
-    second_login = requests.post(
-        url("/api/session/login"), json={"username": "b"}, cookies={"session": first}, timeout=10
-    )
+    first = sid_from(log_in_over_http(requests, url, "ann", timeout=10))
+    second_login = log_in_over_http(requests, url, "bob", cookies={"session": first}, timeout=10)
     second = sid_from(second_login)
     assert second != first
     old = requests.get(url("/api/session"), cookies={"session": first}, timeout=10).json()
@@ -70,10 +66,8 @@ def test_login_retires_the_old_id_and_logout_deletes_the_key(
 
 
 def test_every_stored_session_has_a_ttl(production_server, redis_client, live_settings) -> None:
-    for name in ("t1", "t2", "t3"):
-        requests.post(
-            production_server.url("/api/session/login"), json={"username": name}, timeout=10
-        )
+    for name in ("ttl-1", "ttl-2", "ttl-3"):
+        log_in_over_http(requests, production_server.url, name, timeout=10)
     keys = list(redis_client.scan_iter(match=live_settings["key_prefix"] + "*"))
     assert keys
     assert all(redis_client.ttl(key) > 0 for key in keys)
@@ -83,7 +77,7 @@ def test_no_secret_or_session_id_reaches_the_log(production_server: LiveServer) 
     url = production_server.url
     sids = []
     for username in ("log-a", "log-b"):
-        response = requests.post(url("/api/session/login"), json={"username": username}, timeout=10)
+        response = log_in_over_http(requests, url, username, timeout=10)
         sids.append(sid_from(response))
         requests.get(url("/api/session"), cookies={"session": sids[-1]}, timeout=10)
         requests.get(url("/nowhere"), cookies={"session": sids[-1]}, timeout=10)
@@ -91,6 +85,7 @@ def test_no_secret_or_session_id_reaches_the_log(production_server: LiveServer) 
     log = production_server.log()
     assert "GET /api/session" in log  # the log did record the requests
     assert TEST_SECRET_KEY not in log
+    assert TEST_PASSWORD not in log
     for sid in sids:
         assert sid not in log
 

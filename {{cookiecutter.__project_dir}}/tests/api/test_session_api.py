@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from redis import Redis
 
-from ..support.common import SESSION_COOKIE, session_id
+from ..support.common import SESSION_COOKIE, TEST_PASSWORD, log_in, session_id
 
 FRESH_COOKIE = f"{SESSION_COOKIE}_fresh"
 
@@ -20,7 +20,7 @@ def test_a_new_visitor_has_an_empty_session_and_no_cookie(client) -> None:
 
 def test_login_sets_the_username_and_a_fresh_id(client, redis_client: Redis, key_prefix) -> None:
     first = session_id(client.post("/api/session/items", json={"item": "kept"}))
-    response = client.post("/api/session/login", json={"username": "alice"})
+    response = log_in(client.post, "alice")
     assert response.status_code == 200
     assert response.get_json() == {"username": "alice"}
     second = session_id(response)
@@ -33,7 +33,7 @@ def test_login_regenerates_even_an_empty_session(app: Flask, redis_client, key_p
     client = app.test_client()
     planted = "planted-session-id-known-to-an-attacker"
     client.set_cookie(SESSION_COOKIE, planted)
-    sid = session_id(client.post("/api/session/login", json={"username": "alice"}))
+    sid = session_id(log_in(client.post, "alice"))
     assert sid not in (None, planted)
     assert redis_client.exists(key_prefix + planted) == 0
 
@@ -56,7 +56,7 @@ def test_five_hundred_items_fit_and_the_next_is_refused(client) -> None:
 
 
 def test_logout_deletes_the_key_and_expires_the_cookie(client, redis_client, key_prefix) -> None:
-    sid = session_id(client.post("/api/session/login", json={"username": "alice"}))
+    sid = session_id(log_in(client.post, "alice"))
     assert redis_client.exists(key_prefix + sid) == 1
     response = client.post("/api/session/logout")
     assert response.status_code == 204
@@ -67,7 +67,7 @@ def test_logout_deletes_the_key_and_expires_the_cookie(client, redis_client, key
 
 
 def test_every_session_has_a_ttl_and_a_read_extends_it(client, redis_client, key_prefix) -> None:
-    login = client.post("/api/session/login", json={"username": "alice"})
+    login = log_in(client.post, "alice")
     sid = session_id(login)
     key = key_prefix + sid
     assert 0 < redis_client.ttl(key) <= 86400
@@ -79,7 +79,7 @@ def test_every_session_has_a_ttl_and_a_read_extends_it(client, redis_client, key
 
 
 def test_a_read_re_sends_the_cookie_once_it_is_half_its_age(client, redis_client) -> None:
-    sid = session_id(client.post("/api/session/login", json={"username": "alice"}))
+    sid = session_id(log_in(client.post, "alice"))
     client.delete_cookie(FRESH_COOKIE)  # as the browser does when its max-age has passed
     response = client.get("/api/session")
     assert session_id(response) == sid  # the cookie's expiry moves with the key's
@@ -89,7 +89,7 @@ def test_a_read_re_sends_the_cookie_once_it_is_half_its_age(client, redis_client
 
 def test_the_session_cookie_is_the_last_one_set(client) -> None:
     # A client that keeps one Set-Cookie per response keeps the session, not its marker.
-    login = client.post("/api/session/login", json={"username": "alice"})
+    login = log_in(client.post, "alice")
     assert login.headers.getlist("Set-Cookie")[-1].startswith(f"{SESSION_COOKIE}=")
     client.delete_cookie(FRESH_COOKIE)
     refreshed = client.get("/api/session")
@@ -99,12 +99,13 @@ def test_the_session_cookie_is_the_last_one_set(client) -> None:
 
 
 def test_usernames_and_items_are_bounded(client) -> None:
-    assert client.post("/api/session/login", json={"username": "a" * 64}).status_code == 200
+    assert log_in(client.post, "a" * 64).status_code == 200
     for body, path in (
-        ({"username": ""}, "login"),
-        ({"username": "a" * 65}, "login"),
-        ({"username": "line\nbreak"}, "login"),
-        ({"username": 7}, "login"),
+        ({"username": "", "password": TEST_PASSWORD}, "login"),
+        ({"username": "ab", "password": TEST_PASSWORD}, "login"),
+        ({"username": "a" * 65, "password": TEST_PASSWORD}, "login"),
+        ({"username": "line\nbreak", "password": TEST_PASSWORD}, "login"),
+        ({"username": 7, "password": TEST_PASSWORD}, "login"),
         ({"item": ""}, "items"),
         ({"item": "x" * 201}, "items"),
         ({"item": None}, "items"),

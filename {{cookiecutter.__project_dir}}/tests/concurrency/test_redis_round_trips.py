@@ -2,8 +2,9 @@
 Redis of this test's own behind the real gunicorn. Reading a session costs one command,
 GETEX (it also pushes the expiry back); a write adds one SET; a route marked @sessionless
 sends none, unless it reads the shared cache: a hit is two GETs (the generation, the
-value). A change that adds a round trip fails here; one that removes one updates the
-table on purpose."""
+value). A login adds the throttle's two scripts (EVALSHA), gives their places back (LPOP)
+once the password is right, and names the new id in the user's index (SADD). A change that
+adds a round trip fails here; one that removes one updates the table on purpose."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 import requests
 from redis import Redis
 
-from ..support.common import SESSION_COOKIE
+from ..support.common import SESSION_COOKIE, TEST_PASSWORD, log_in_over_http
 from ..support.live_server import LiveServer, start
 from ..support.redis_process import dedicated_redis
 
@@ -47,7 +48,7 @@ class CountedService:
 
     def logged_in(self) -> requests.Session:
         http = requests.Session()
-        login = http.post(self.live.url("/api/session/login"), json={"username": "u"}, timeout=10)
+        login = log_in_over_http(http, self.live.url, "user1", timeout=10)
         assert login.ok, login.text
         return http
 
@@ -96,14 +97,29 @@ def test_writing_a_session_is_two_commands(service: CountedService) -> None:
     assert added == {"getex": 1, "set": 1}
 
 
+# A login's places in the throttle (machinery/login_throttle.py): one EVALSHA per limit (the
+# address's, the account's), whose script sends LINDEX (is the window full?), LPUSH (this
+# attempt's place), LTRIM and EXPIRE inside Redis; LPOP x2: given back, the password right.
+THROTTLE = Counter(evalsha=2, lindex=2, lpush=2, ltrim=2, expire=2, lpop=2)
+# The new id in the user's index of sessions (machinery/user_sessions.py): SADD and EXPIRE,
+# in one pipeline (one round trip).
+USER_INDEX = Counter(sadd=1, expire=1)
+
+
 def test_login_and_logout(service: CountedService) -> None:
+    # The account exists and has logged in once (which loads the throttle's script).
+    assert service.logged_in().cookies.get(SESSION_COOKIE)
     http = requests.Session()
-    login = {"json": {"username": "a"}}
+    login = {"json": {"username": "user1", "password": TEST_PASSWORD}}
     # A new visitor has nothing to retire; a second login retires the first id.
-    assert service.commands(http, "POST", "/api/session/login", **login) == {"set": 1}
+    first = service.commands(http, "POST", "/api/session/login", **login)
+    assert first == THROTTLE + USER_INDEX + Counter({"set": 1})  # SET: the new session
     second = service.commands(http, "POST", "/api/session/login", **login)
-    assert second == {"getex": 1, "del": 1, "set": 1}
-    assert service.commands(http, "POST", "/api/session/logout") == {"getex": 1, "del": 1}
+    # GETEX: the session read; DEL: its id retired; SET: the new one.
+    assert second == THROTTLE + USER_INDEX + Counter({"getex": 1, "del": 1, "set": 1})
+    # GETEX: the session read; SREM: its id out of the user's index; DEL: the session.
+    logout = service.commands(http, "POST", "/api/session/logout")
+    assert logout == {"getex": 1, "srem": 1, "del": 1}
 
 
 def test_readiness_is_one_ping(service: CountedService) -> None:

@@ -15,7 +15,7 @@ from flask import Flask, session
 from flask_session.redis import RedisSessionInterface
 from redis import Redis
 
-from ..support.common import SESSION_COOKIE, session_id
+from ..support.common import SESSION_COOKIE, TEST_PASSWORD, log_in, session_id
 
 OURS, STOCK = "fresh-writes-only", "stock-flask-session"
 
@@ -87,7 +87,7 @@ def test_a_logged_out_session_stays_dead(
 ) -> None:
     reader = SlowReader(overlap_app)
     client = overlap_app.test_client()
-    sid = session_id(client.post("/api/session/login", json={"username": "alice"}))
+    sid = session_id(log_in(client.post, "alice"))
 
     slow = reader.start(sid)
     assert client.post("/api/session/logout").status_code == 204
@@ -106,10 +106,12 @@ def test_an_id_retired_at_login_stays_retired(
 ) -> None:
     reader = SlowReader(overlap_app)
     client = overlap_app.test_client()
-    old_sid = session_id(client.post("/api/session/login", json={"username": "alice"}))
+    old_sid = session_id(log_in(client.post, "alice"))
+    bob = {"username": "bob", "password": TEST_PASSWORD}
+    assert client.post("/api/accounts", json=bob).status_code in (201, 409)  # before the overlap
 
     slow = reader.start(old_sid)
-    new_sid = session_id(client.post("/api/session/login", json={"username": "bob"}))
+    new_sid = session_id(client.post("/api/session/login", json=bob))
     slow_response = reader.finish(slow)
 
     assert new_sid not in (None, old_sid)

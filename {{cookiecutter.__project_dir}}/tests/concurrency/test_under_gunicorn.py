@@ -11,12 +11,22 @@ import threading
 import time
 import uuid
 from collections import Counter as Tally
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import requests
 from redis import Redis
 
-from ..support.live_server import LiveServer, broken_config, many_at_once, start
+from ..support.common import TEST_PASSWORD
+from ..support.live_server import (
+    WITHOUT_QUEUE_BUDGET,
+    LiveServer,
+    broken_config,
+    many_at_once,
+    start,
+)
+from ..support.load import sign_up
 
 CLIENTS = 32
 INCREMENTS_PER_CLIENT = 5
@@ -41,12 +51,28 @@ def test_concurrent_increments_lose_no_update(server: LiveServer) -> None:
     assert final == statuses.count(200)
 
 
-def test_each_client_keeps_its_own_session_and_request_ids(server: LiveServer) -> None:
+@pytest.fixture
+def unbudgeted_server(live_settings: dict) -> Iterator[LiveServer]:
+    """The service for CLIENTS logins at once. Each checks a password (tens of milliseconds
+    of CPU): more at once than two CPUs serve within the queue's budget, whose refusals (503
+    `overloaded`) are not what the test is about."""
+    with start(live_settings, "logins-at-once", **WITHOUT_QUEUE_BUDGET) as live:
+        yield live
+    live.assert_clean_log()
+
+
+def test_each_client_keeps_its_own_session_and_request_ids(unbudgeted_server: LiveServer) -> None:
+    server = unbudgeted_server
+    # Signed up one by one beforehand: what runs at once is the clients' sessions.
+    accounts = [
+        sign_up(server, f"user-{number}-{uuid.uuid4().hex[:6]}") for number in range(CLIENTS)
+    ]
+
     def client(number: int) -> None:
-        username = f"user-{number}-{uuid.uuid4().hex[:6]}"
+        username = accounts[number]["username"]
         mine = [f"{username}:{index}" for index in range(ITEMS_PER_CLIENT)]
         with requests.Session() as http:
-            login = http.post(server.url("/api/session/login"), json={"username": username})
+            login = http.post(server.url("/api/session/login"), json=accounts[number])
             assert login.status_code == 200
             for item in mine:
                 request_id = uuid.uuid4().hex
@@ -88,11 +114,16 @@ def count_overlap_failures(server: LiveServer, redis_url: str, prefix: str) -> T
     """Writes lost, logged-out sessions revived, and retired ids restored, over the rounds."""
     failures = Tally()
     redis = Redis.from_url(redis_url)
+    names = [f"round-{number}" for number in range(OVERLAP_ROUNDS)] + ["again", "once-more"]
+    for name in names:  # the logins below are what overlaps; the accounts exist before
+        sign_up(server, name)
     for round_number in range(OVERLAP_ROUNDS):
         with requests.Session() as http:
 
             def login(username: str, http=http) -> None:
-                http.post(server.url("/api/session/login"), json={"username": username})
+                account = {"username": username, "password": TEST_PASSWORD}
+                answer = http.post(server.url("/api/session/login"), json=account)
+                assert answer.status_code == 200, answer.text  # a new id, or nothing to count
 
             def add(item: str, http=http) -> None:
                 http.post(server.url("/api/session/items"), json={"item": item})
@@ -113,7 +144,7 @@ def count_overlap_failures(server: LiveServer, redis_url: str, prefix: str) -> T
 
             login("again")
             retired = sid_of(http)
-            overlap_with_slow_read(server, http, lambda: login("once more"))
+            overlap_with_slow_read(server, http, lambda: login("once-more"))
             if sid_of(http) == retired or redis.exists(prefix + retired):
                 failures["retired id restored"] += 1
     redis.close()

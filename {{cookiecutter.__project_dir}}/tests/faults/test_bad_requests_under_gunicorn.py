@@ -12,6 +12,7 @@ import requests
 
 from {{ cookiecutter.package_name }} import counters, create_app
 
+from ..support.common import TEST_PASSWORD, log_in_over_http
 from ..support.live_server import LiveServer
 
 BAD_REQUESTS = [
@@ -21,22 +22,22 @@ BAD_REQUESTS = [
     ("truncated JSON", "post", "/api/session/items",
      {"data": '{"item": "x"', "headers": {"Content-Type": "application/json"}}, 400,
      "malformed_json"),
-    ("form instead of JSON", "post", "/api/session/login", {"data": {"username": "a"}}, 415,
-     "unsupported_media_type"),
+    ("form instead of JSON", "post", "/api/session/login",
+     {"data": {"username": "before", "password": TEST_PASSWORD}}, 415, "unsupported_media_type"),
     ("text content type", "post", "/api/session/items",
      {"data": '{"item": "a"}', "headers": {"Content-Type": "text/plain"}}, 415,
      "unsupported_media_type"),
     ("no body", "post", "/api/session/login", {}, 415, "unsupported_media_type"),
     ("JSON array", "post", "/api/session/login", {"json": ["alice"]}, 422, "validation_failed"),
     ("missing field", "post", "/api/session/login", {"json": {}}, 422, "validation_failed"),
-    ("mistyped field", "post", "/api/session/login", {"json": {"username": 42}}, 422,
-     "validation_failed"),
+    ("mistyped field", "post", "/api/session/login",
+     {"json": {"username": 42, "password": TEST_PASSWORD}}, 422, "validation_failed"),
     ("null field", "post", "/api/session/items", {"json": {"item": None}}, 422,
      "validation_failed"),
-    ("username too long", "post", "/api/session/login", {"json": {"username": "u" * 65}}, 422,
-     "validation_failed"),
-    ("empty username", "post", "/api/session/login", {"json": {"username": ""}}, 422,
-     "validation_failed"),
+    ("username too long", "post", "/api/session/login",
+     {"json": {"username": "u" * 65, "password": TEST_PASSWORD}}, 422, "validation_failed"),
+    ("empty username", "post", "/api/session/login",
+     {"json": {"username": "", "password": TEST_PASSWORD}}, 422, "validation_failed"),
     ("item too long", "post", "/api/session/items", {"json": {"item": "i" * 201}}, 422,
      "validation_failed"),
     ("lone surrogate", "post", "/api/session/items",
@@ -61,7 +62,7 @@ BAD_REQUESTS = [
 )
 def test_a_bad_request_gets_a_json_4xx(server: LiveServer, method, path, kwargs, status, code):
     with requests.Session() as http:
-        http.post(server.url("/api/session/login"), json={"username": "before"})
+        log_in_over_http(http, server.url, "before")
         http.post(server.url("/api/session/items"), json={"item": "kept"})
         response = http.request(method, server.url(path), timeout=30, **kwargs)
         assert response.status_code == status, response.text
@@ -202,7 +203,7 @@ def test_a_forged_or_garbage_session_cookie_gets_a_fresh_session(server, cookie:
 
 def test_an_expired_session_is_a_fresh_one(server: LiveServer, redis_client, live_settings):
     with requests.Session() as http:
-        http.post(server.url("/api/session/login"), json={"username": "expiring"})
+        log_in_over_http(http, server.url, "expiring")
         sid = http.cookies.get("session")
         redis_client.delete(live_settings["key_prefix"] + sid)  # as its TTL running out would
         assert http.get(server.url("/api/session")).json() == {"username": None, "items": []}

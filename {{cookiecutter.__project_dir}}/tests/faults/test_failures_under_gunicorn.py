@@ -42,6 +42,7 @@ from ..support.load import (
     is_json_503,
     is_overloaded,
     logged_in_cookies,
+    sign_up,
     wait_for,
 )
 from ..support.redis_process import dedicated_redis
@@ -57,6 +58,8 @@ SESSIONLESS_SECONDS = 0.5
 # Workers are recycled after GUNICORN_MAX_REQUESTS; off here, so that a changed worker pid
 # can only mean a crash.
 NO_RECYCLING = {"GUNICORN_MAX_REQUESTS": "0"}
+# Signed up before an outage (it needs only the database); logs in when Redis is back.
+RETURNING = "back"
 
 
 def assert_outage_logged_cleanly(server: LiveServer) -> None:
@@ -72,13 +75,13 @@ def assert_still_the_same_workers(server: LiveServer, workers: list[int]) -> Non
 
 
 # --- Sessions and counters -----------------------------------------------------------------
-def session_requests(server: LiveServer, cookies: dict[str, str]) -> list[Outcome]:
-    """One request of each kind that needs the session. A short client timeout: an answer
-    that takes longer has failed the test anyway."""
+def session_requests(server: LiveServer, cookies: dict[str, str], account: dict) -> list[Outcome]:
+    """One request of each kind that needs the session, the login with an account's right
+    password. A short client timeout: an answer that takes longer has failed the test anyway."""
     options = {"cookies": cookies, "timeout": 3 * SESSION_503_SECONDS}
     return [
         attempt("GET", server.url("/api/session"), **options),
-        attempt("POST", server.url("/api/session/login"), json={"username": "x"}, **options),
+        attempt("POST", server.url("/api/session/login"), json=account, **options),
         attempt("POST", server.url("/api/session/items"), json={"item": "x"}, **options),
         attempt("POST", server.url("/api/session/logout"), **options),
     ]
@@ -92,17 +95,17 @@ def sessionless_requests(server: LiveServer, cookies: dict[str, str]) -> list[Ou
     ]
 
 
-def a_session_round_trip_works(server: LiveServer) -> bool:
+def a_session_round_trip_works(server: LiveServer, account: dict) -> bool:
     """Log in, then read the session back: the whole way through Redis works."""
     with requests.Session() as http:
         try:
             login = http.post(
-                server.url("/api/session/login"), json={"username": "back"}, timeout=REQUEST_TIMEOUT
+                server.url("/api/session/login"), json=account, timeout=REQUEST_TIMEOUT
             )
             state = http.get(server.url("/api/session"), timeout=REQUEST_TIMEOUT)
         except requests.RequestException:
             return False
-    return login.ok and state.ok and state.json()["username"] == "back"
+    return login.ok and state.ok and state.json()["username"] == account["username"]
 
 
 def unique_counter() -> str:
@@ -152,6 +155,7 @@ def test_a_stopped_redis_answers_fast_503s_and_heals_without_a_restart(
         ) as live,
     ):
         cookies = [logged_in_cookies(live, f"user-{n}") for n in range(LOAD_CLIENTS)]
+        returning = sign_up(live, RETURNING)
         workers = live.worker_pids()
         sessionless_before = sessionless_requests(live, cookies[0])
 
@@ -166,13 +170,15 @@ def test_a_stopped_redis_answers_fast_503s_and_heals_without_a_restart(
 
             readiness = attempt("GET", live.url("/readyz"))
             liveness = [attempt("GET", live.url("/healthz")) for _ in range(3)]
-            each_session_route = session_requests(live, cookies[0])
+            each_session_route = session_requests(live, cookies[0], returning)
             sessionless_during = sessionless_requests(live, cookies[0])
             time.sleep(max(0.0, stopped + OUTAGE_SECONDS - time.monotonic()))
 
             restarting = time.monotonic()
             redis_server.start()  # the same port: the service's settings are unchanged
-            recovered = wait_for(lambda: a_session_round_trip_works(live), RECOVERY_SECONDS)
+            recovered = wait_for(
+                lambda: a_session_round_trip_works(live, returning), RECOVERY_SECONDS
+            )
             time.sleep(WARM_UP_SECONDS)  # load after recovery, to see that it holds
 
         assert_still_the_same_workers(live, workers)
@@ -215,14 +221,15 @@ def test_a_hung_redis_answers_503s_within_a_second_and_heals(
         ) as live,
     ):
         cookies = logged_in_cookies(live, "patient")
+        returning = sign_up(live, RETURNING)
         workers = live.worker_pids()
         with redis_server.paused():
-            each_session_route = session_requests(live, cookies)
+            each_session_route = session_requests(live, cookies, returning)
             sessionless = sessionless_requests(live, cookies)
             readiness = attempt("GET", live.url("/readyz"))
             liveness = attempt("GET", live.url("/healthz"))
         resumed = time.monotonic()
-        recovered = wait_for(lambda: a_session_round_trip_works(live), RECOVERY_SECONDS)
+        recovered = wait_for(lambda: a_session_round_trip_works(live, returning), RECOVERY_SECONDS)
         assert_still_the_same_workers(live, workers)
 
     assert_fast_redis_503s(each_session_route)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -22,6 +21,7 @@ from ..support.load import (
     is_json_503,
     is_overloaded,
     logged_in_cookies,
+    sign_up,
     wait_for,
 )
 from ..support.redis_sentinels import SentinelGroup, sentinel_group
@@ -30,6 +30,8 @@ USERS = 6
 ITEMS = ("first", "second")
 RECOVERY_SECONDS = 10.0
 WARM_UP_SECONDS = 0.5
+# Signed up before the failure (a signup needs only the database); logs in during it.
+NEWCOMER = "newcomer"
 
 
 def users_with_sessions(live: LiveServer) -> list[tuple[dict, dict]]:
@@ -52,20 +54,18 @@ def reads_back_whole(live: LiveServer, cookies: dict, state: dict) -> bool:
     return response.status_code == 200 and response.json() == state
 
 
-def writes_succeed(live: LiveServer) -> bool:
-    """A new user logs in, adds an item and reads it back: writes reach the new master."""
+def writes_succeed(live: LiveServer, account: dict) -> bool:
+    """A user logs in to a new session, adds an item and reads it back: writes (the login's
+    places in the throttle, the session) reach the new master."""
     with requests.Session() as http:
-        username = f"new-{uuid.uuid4().hex[:8]}"
         try:
-            login = http.post(
-                live.url("/api/session/login"), json={"username": username}, timeout=5
-            )
+            login = http.post(live.url("/api/session/login"), json=account, timeout=5)
             added = http.post(live.url("/api/session/items"), json={"item": "after"}, timeout=5)
             state = http.get(live.url("/api/session"), timeout=5)
         except requests.RequestException:
             return False
     return (login.status_code, added.status_code, state.status_code) == (200, 201, 200) and (
-        state.json() == {"username": username, "items": ["after"]}
+        state.json() == {"username": account["username"], "items": ["after"]}
     )
 
 
@@ -86,6 +86,7 @@ def test_sessions_survive_the_loss_of_the_master(live_settings, tmp_path, failur
         start({**live_settings, "redis_url": group.url}, f"sentinel-{failure}") as live,
     ):
         users = users_with_sessions(live)
+        newcomer = sign_up(live, NEWCOMER)
         group.replicated()
         first_master, workers = group.master_port(), live.worker_pids()
 
@@ -104,7 +105,7 @@ def test_sessions_survive_the_loss_of_the_master(live_settings, tmp_path, failur
             with master_failure(group, failure):
                 recovered_at = wait_for(
                     lambda: (
-                        writes_succeed(live)
+                        writes_succeed(live, newcomer)
                         and all(reads_back_whole(live, *user) for user in users)
                     ),
                     RECOVERY_SECONDS,

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from ..support.common import TEST_PASSWORD
 from ..support.redis_process import RedisProcess, dedicated_redis
 
 REFUSING = {
@@ -26,7 +27,13 @@ def refusing_redis(request, tmp_path) -> Iterator[RedisProcess]:
 
 def test_a_refused_session_write_is_a_json_503(make_app, refusing_redis) -> None:
     client = make_app(REDIS_URL=refusing_redis.url).test_client()
-    response = client.post("/api/session/login", json={"username": "refused"})
-    assert response.status_code == 503, response.get_data(as_text=True)
-    assert response.get_json()["error"]["code"] == "redis_unavailable"
-    assert response.headers["Retry-After"] == "1"
+    account = {"username": "refused", "password": TEST_PASSWORD}
+    # The account exists: signing up needs the database alone, never a Redis write.
+    assert client.post("/api/accounts", json=account).status_code in (201, 409)
+    # A login's first write is the throttle's (EVALSHA); a new visitor's item, the session's
+    # own (SET).
+    for path, body in (("/api/session/login", account), ("/api/session/items", {"item": "x"})):
+        response = client.post(path, json=body)
+        assert response.status_code == 503, response.get_data(as_text=True)
+        assert response.get_json()["error"]["code"] == "redis_unavailable"
+        assert response.headers["Retry-After"] == "1"

@@ -13,7 +13,7 @@ import pytest
 import trustme
 from redis import Redis
 
-from ..support.common import SESSION_COOKIE, free_port
+from ..support.common import SESSION_COOKIE, free_port, log_in
 from ..support.redis_process import START_SECONDS, redis_server_binary
 
 
@@ -64,7 +64,7 @@ def wait_until_answering(port: int, ca: Path) -> None:
 def test_sessions_work_over_tls(make_app, tls_redis) -> None:
     port, ca, _ = tls_redis
     client = make_app(REDIS_URL=f"rediss://127.0.0.1:{port}/0?ssl_ca_certs={ca}").test_client()
-    assert client.post("/api/session/login", json={"username": "tls"}).status_code == 200
+    assert log_in(client.post, "tls").status_code == 200  # the throttle and the session
     assert client.post("/api/session/items", json={"item": "sealed"}).status_code == 201
     assert client.get("/api/session").get_json() == {"username": "tls", "items": ["sealed"]}
     assert client.get("/readyz").get_json()["checks"]["redis"] == "ok"

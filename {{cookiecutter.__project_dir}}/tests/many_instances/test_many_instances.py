@@ -9,6 +9,7 @@ import uuid
 
 import requests
 
+from ..support.common import log_in_over_http
 from ..support.live_server import LiveServer, many_at_once, start
 
 USERS = 12
@@ -21,7 +22,7 @@ def alternating(instances: list[LiveServer], user: int) -> None:
     username = f"roaming-{user}"
     urls = [instance.url for instance in instances]
     with requests.Session() as http:
-        assert http.post(urls[user % 2]("/api/session/login"), json={"username": username}).ok
+        assert log_in_over_http(http, urls[user % 2], username).ok
         items = []
         for number in range(ITEMS_PER_USER):
             item = f"{username}-{number}"

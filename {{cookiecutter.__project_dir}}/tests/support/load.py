@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import requests
 
+from .common import TEST_PASSWORD, log_in_over_http
 from .live_server import LiveServer
 
 REQUEST_TIMEOUT = 15.0
@@ -122,8 +123,15 @@ def wait_for(condition: Callable[[], bool], seconds: float) -> float | None:
 
 def logged_in_cookies(server: LiveServer, username: str) -> dict[str, str]:
     with requests.Session() as http:
-        response = http.post(
-            server.url("/api/session/login"), json={"username": username}, timeout=10
-        )
+        response = log_in_over_http(http, server.url, username, timeout=10)
         assert response.status_code == 200, response.text
         return {"session": http.cookies["session"]}
+
+
+def sign_up(server: LiveServer, username: str) -> dict[str, str]:
+    """An account for a login the test sends itself (during an outage, say): its name and
+    password, the login's body. Signing up needs the database alone (@sessionless)."""
+    account = {"username": username, "password": TEST_PASSWORD}
+    response = requests.post(server.url("/api/accounts"), json=account, timeout=10)
+    assert response.status_code in (201, 409), response.text
+    return account
