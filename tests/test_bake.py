@@ -55,7 +55,7 @@ def test_every_combination_bakes_clean(cookies, answers: dict) -> None:
     assert (tests / "faults" / "test_overload_under_gunicorn.py").exists()
     assert not (project / "locks").exists()
     assert (project / "migrations" / "env.py").exists()
-    assert len(list((project / "migrations" / "versions").glob("*.py"))) == 3
+    assert len(list((project / "migrations" / "versions").glob("*.py"))) == 4
     assert layout_map_mismatches(project) == []
 
     metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .machinery.column_types import UTCDateTime
@@ -22,13 +22,18 @@ class Note(db.Model):
 
     __tablename__ = "note"
     __table_args__ = (
-        # Keyset pagination walks (created_at, id) in order: one index serves every page.
-        Index("ix_note_created_at_id", "created_at", "id"),
+        # Keyset pagination walks an author's (created_at, id) in order: one index serves
+        # every page.
+        Index("ix_note_author_created_at_id", "author", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True
     )  # SQLite numbers rows by itself only for an INTEGER primary key
+    # The account's name. Notes written before accounts existed have none: nobody sees them.
+    author: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("account.username", ondelete="CASCADE")
+    )
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -6,9 +6,25 @@ tests/concurrency/test_notes_under_gunicorn.py.
 
 from __future__ import annotations
 
-import pytest
+import uuid
 
+import pytest
+from flask import Flask
+
+from ..support.common import log_in
 from .test_errors import assert_json_error
+
+
+def logged_in_client(app: Flask):
+    client = app.test_client()
+    assert log_in(client.post, f"author-{uuid.uuid4().hex[:12]}").status_code == 200
+    return client
+
+
+@pytest.fixture
+def client(app: Flask):
+    """A client logged in as a user of this test's own: notes are their author's alone."""
+    return logged_in_client(app)
 
 
 def create(client, title: str = "A title", body: str = "Some text"):
@@ -187,3 +203,31 @@ def test_a_cursor_not_given_by_the_service_is_a_422(client, cursor: str) -> None
 @pytest.mark.parametrize("note_id", ["0", "9223372036854775808"])
 def test_ids_out_of_range_are_a_422_not_a_database_error(client, note_id: str) -> None:
     assert_json_error(client.get(f"/api/notes/{note_id}"), 422, "validation_failed")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/notes"),
+        ("get", "/api/notes"),
+        ("get", "/api/notes/1"),
+        ("patch", "/api/notes/1"),
+        ("delete", "/api/notes/1"),
+    ],
+)
+def test_every_route_needs_a_login(app: Flask, method: str, path: str) -> None:
+    anonymous = app.test_client()
+    response = getattr(anonymous, method)(path, json={"title": "t"}, headers={"If-Match": "*"})
+    assert_json_error(response, 401, "login_required")
+
+
+def test_another_users_note_is_a_404_and_stays_as_it_was(app: Flask, client) -> None:
+    created = create(client)
+    location, tag = created.headers["Location"], created.headers["ETag"]
+    stranger = logged_in_client(app)
+    assert_json_error(stranger.get(location), 404, "not_found")
+    changed = stranger.patch(location, json={"body": "mine now"}, headers={"If-Match": tag})
+    assert_json_error(changed, 404, "not_found")
+    assert_json_error(stranger.delete(location, headers={"If-Match": "*"}), 404, "not_found")
+    assert walk(stranger, limit=100) == []
+    assert client.get(location).get_json() == created.get_json()

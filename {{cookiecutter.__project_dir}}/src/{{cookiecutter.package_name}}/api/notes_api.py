@@ -1,9 +1,10 @@
 """Notes: the sample resource, its schemas and its routes; copy it for a resource of your own.
 
-Two clients may edit the same note at once: every answer carries the note's ETag, a change
-or delete must send it back in If-Match, and one made against an old version gets a 412
-instead of overwriting the other (notes.py says how). The list is paged by an opaque
-cursor, oldest first.
+Every route needs a login, and a user sees only the notes they wrote: another user's note is
+a 404, as one that does not exist. Two clients may edit the same note at once: every answer
+carries the note's ETag, a change or delete must send it back in If-Match, and one made
+against an old version gets a 412 instead of overwriting the other (notes.py says how). The
+list is paged by an opaque cursor, oldest first.
 """
 
 from __future__ import annotations
@@ -28,11 +29,14 @@ from ..machinery.preconditions import (
     versions_named,
 )
 from ..machinery.text_types import StoredText
+from ..machinery.user_sessions import current_username, login_required
 from ..models import Note
 
 blueprint = APIBlueprint("notes_api", __name__, url_prefix="/api/notes", tag="Notes")
 NOTE_PATH = "/<int:note_id>"
-DATABASE_DOWN = "The database is unavailable"
+DATABASE_DOWN = "The database or Redis (the session store) is unavailable"
+NOT_LOGGED_IN = "Not logged in"
+NOT_YOURS = "No such note among yours"
 
 Title = Annotated[StoredText, Field(min_length=1, max_length=200)]
 Body = Annotated[StoredText, Field(max_length=10_000)]
@@ -108,36 +112,39 @@ def _not_found(note_id: int) -> APIError:
 
 
 @blueprint.post("")
+@login_required
 @blueprint.input(NoteIn, arg_name="note")
 @blueprint.output(NoteOut, status_code=201, headers=etag_header(), links=_links_from_a_new_note())
-@blueprint.doc(operation_id="create_note", responses={503: DATABASE_DOWN})
+@blueprint.doc(operation_id="create_note", responses={401: NOT_LOGGED_IN, 503: DATABASE_DOWN})
 def create(note: NoteIn):
-    created = notes.create(note.title, note.body)
+    created = notes.create(current_username(), note.title, note.body)
     location = url_for("notes_api.show", note_id=created.id)
     return created, 201, {"ETag": etag(created.version), "Location": location}
 
 
 @blueprint.get("")
+@login_required
 @blueprint.input(PageQuery, location="query", arg_name="page")
 @blueprint.output(NotePage)
-@blueprint.doc(operation_id="list_notes", responses={503: DATABASE_DOWN})
+@blueprint.doc(operation_id="list_notes", responses={401: NOT_LOGGED_IN, 503: DATABASE_DOWN})
 def index(page: PageQuery):
     position = decode_cursor(page.cursor) if page.cursor else None
-    items, more = notes.page_after(position, page.limit)
+    items, more = notes.page_after(current_username(), position, page.limit)
     cursor = encode_cursor(items[-1].created_at, items[-1].id) if more else None
     return {"items": items, "next_cursor": cursor}
 
 
 @blueprint.get(NOTE_PATH)
+@login_required
 @blueprint.input(NotePath, location="path", arg_name="path")
 @blueprint.input(IfNoneMatchHeader, location="headers", arg_name="condition")
 @blueprint.output(NoteOut, headers=etag_header())
 @blueprint.doc(
     operation_id="get_note",
-    responses={304: "Not modified", 404: "No such note", 503: "The database is unavailable"},
+    responses={304: "Not modified", 401: NOT_LOGGED_IN, 404: NOT_YOURS, 503: DATABASE_DOWN},
 )
 def show(note_id: int, path: NotePath, condition: IfNoneMatchHeader):
-    note = notes.find(note_id)
+    note = notes.find(current_username(), note_id)
     if note is None:
         raise _not_found(note_id)
     if still_current(condition, note.version):
@@ -146,6 +153,7 @@ def show(note_id: int, path: NotePath, condition: IfNoneMatchHeader):
 
 
 @blueprint.patch(NOTE_PATH)
+@login_required
 @blueprint.input(NotePath, location="path", arg_name="path")
 @blueprint.input(IfMatchHeader, location="headers", arg_name="condition")
 @blueprint.input(NoteChanges, arg_name="changes")
@@ -153,34 +161,40 @@ def show(note_id: int, path: NotePath, condition: IfNoneMatchHeader):
 @blueprint.doc(
     operation_id="change_note",
     responses={
-        404: "No such note",
+        401: NOT_LOGGED_IN,
+        404: NOT_YOURS,
         412: "The note changed since the version in If-Match",
         428: "If-Match is missing",
         503: DATABASE_DOWN,
     },
 )
 def change(note_id: int, path: NotePath, condition: IfMatchHeader, changes: NoteChanges):
-    versions = versions_named(condition)
-    note = notes.change(note_id, versions, changes.model_dump())
+    author = current_username()
+    note = notes.change(author, note_id, versions_named(condition), changes.model_dump())
     if note is None:
-        raise precondition_failed("note") if notes.note_exists(note_id) else _not_found(note_id)
+        exists = notes.note_exists(author, note_id)
+        raise precondition_failed("note") if exists else _not_found(note_id)
     return _with_etag(note)
 
 
 @blueprint.delete(NOTE_PATH)
+@login_required
 @blueprint.input(NotePath, location="path", arg_name="path")
 @blueprint.input(IfMatchHeader, location="headers", arg_name="condition")
 @blueprint.output({}, status_code=204)
 @blueprint.doc(
     operation_id="delete_note",
     responses={
-        404: "No such note",
+        401: NOT_LOGGED_IN,
+        404: NOT_YOURS,
         412: "The note changed since the version in If-Match",
         428: "If-Match is missing",
         503: DATABASE_DOWN,
     },
 )
 def remove(note_id: int, path: NotePath, condition: IfMatchHeader):
-    if not notes.remove(note_id, versions_named(condition)):
-        raise precondition_failed("note") if notes.note_exists(note_id) else _not_found(note_id)
+    author = current_username()
+    if not notes.remove(author, note_id, versions_named(condition)):
+        exists = notes.note_exists(author, note_id)
+        raise precondition_failed("note") if exists else _not_found(note_id)
     return ""

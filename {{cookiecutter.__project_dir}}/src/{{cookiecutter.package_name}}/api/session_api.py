@@ -81,9 +81,16 @@ def login(login: Login):
 
 
 @blueprint.post("/items")
+@login_required
 @blueprint.input(NewItem, arg_name="new")
 @blueprint.output(ItemsOut, status_code=201)
-@blueprint.doc(responses={409: "The session holds MAX_ITEMS items already", 503: REDIS_DOWN})
+@blueprint.doc(
+    responses={
+        401: "Not logged in",
+        409: "The session holds MAX_ITEMS items already",
+        503: REDIS_DOWN,
+    }
+)
 def add_item(new: NewItem):
     items = list(session.get("items", ()))
     if len(items) >= MAX_ITEMS:
