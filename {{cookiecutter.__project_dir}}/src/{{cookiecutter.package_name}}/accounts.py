@@ -1,8 +1,8 @@
 """Accounts: a name compared case-insensitively and a password kept as an Argon2id hash.
 
 No database connection is held while a password is hashed (tens of milliseconds, and
-longer while the hashing slots are busy): the account is read, the transaction ends, the
-password is checked, and only then is anything written.
+longer while the hashing slots are busy): each statement runs alone, in autocommit, one
+round trip, and its connection goes back to the pool before a hash is computed.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pydantic import Field, StringConstraints
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .machinery.extensions import db
+from .machinery.extensions import single_statement
 from .machinery.passwords import passwords
 from .models import Account
 
@@ -37,59 +37,50 @@ def create(username: str, password: str) -> str:
     """The new account's name, or UsernameTaken."""
     password_hash = passwords().hash(password)
     name = canonical(username)
+    row = {"username": name, "password_hash": password_hash, "created_at": datetime.now(UTC)}
     try:
-        db.session.execute(
-            insert(Account).values(
-                username=name, password_hash=password_hash, created_at=datetime.now(UTC)
-            )
-        )
-        db.session.commit()
+        with single_statement() as connection:
+            connection.execute(insert(Account).values(**row))
     except IntegrityError:
-        db.session.rollback()
         raise UsernameTaken(name) from None
     return name
+
+
+def _stored_hash(name: str) -> str | None:
+    with single_statement() as connection:  # back to the pool before any hashing
+        query = select(Account.password_hash).where(Account.username == name)
+        return connection.execute(query).scalar_one_or_none()
+
+
+def _replace_hash(name: str, old_hash: str, new_hash: str) -> bool:
+    # The old hash is named in the WHERE clause: of two changes made at once, one wins and
+    # the other changes nothing, rather than the later write silently undoing the earlier.
+    statement = (
+        update(Account)
+        .where(Account.username == name, Account.password_hash == old_hash)
+        .values(password_hash=new_hash)
+    )
+    with single_statement() as connection:
+        return connection.execute(statement).rowcount == 1
 
 
 def authenticate(username: str, password: str) -> str | None:
     """The account's name if the password is right; None, in the same time, if it is not or
     if there is no such account."""
     name = canonical(username)
-    stored = db.session.execute(
-        select(Account.password_hash).where(Account.username == name)
-    ).scalar_one_or_none()
-    db.session.rollback()  # ends the read: the pooled connection goes back while hashing
+    stored = _stored_hash(name)
     if not passwords().verify(stored, password):
         return None
     if passwords().needs_rehash(stored):
-        _rehash(name, stored, password)
+        # Made with other parameters than today's: replaced while the password is at hand.
+        _replace_hash(name, stored, passwords().hash(password))
     return name
 
 
-def _rehash(name: str, old_hash: str, password: str) -> None:
-    # Today's parameters differ from those the hash was made with. The old hash is named in
-    # the WHERE clause: a password changed meanwhile is not overwritten by the old one.
-    new_hash = passwords().hash(password)
-    db.session.execute(
-        update(Account)
-        .where(Account.username == name, Account.password_hash == old_hash)
-        .values(password_hash=new_hash)
-    )
-    db.session.commit()
-
-
 def change_password(username: str, current_password: str, new_password: str) -> bool:
-    """Replace the password if `current_password` is right; False if it is not."""
-    stored = db.session.execute(
-        select(Account.password_hash).where(Account.username == username)
-    ).scalar_one_or_none()
-    db.session.rollback()
+    """Replace the password if `current_password` is right; False if it is not, or if
+    another change won meanwhile."""
+    stored = _stored_hash(username)
     if not passwords().verify(stored, current_password):
         return False
-    new_hash = passwords().hash(new_password)
-    changed = db.session.execute(
-        update(Account)
-        .where(Account.username == username, Account.password_hash == stored)
-        .values(password_hash=new_hash)
-    ).rowcount
-    db.session.commit()
-    return changed == 1  # 0: changed meanwhile by another request, which won
+    return _replace_hash(username, stored, passwords().hash(new_password))

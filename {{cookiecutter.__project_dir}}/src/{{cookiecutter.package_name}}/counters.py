@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import Insert, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
 
-from .machinery.extensions import db
+from .machinery.extensions import db, single_statement
 from .models import Counter
 
 
@@ -39,31 +38,24 @@ TOP_LIMIT = 50
 TOP = select(Counter.name, Counter.value).order_by(Counter.value.desc(), Counter.name)
 
 
-def _single_statement() -> Connection:
-    # One statement is atomic by itself, so it runs outside a transaction (autocommit) on a
-    # connection of its own from the same pool: a transaction would add a BEGIN and a COMMIT
-    # (or ROLLBACK), two more round trips to the database than the statement's one.
-    return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-
-
 def increment(name: str) -> int:
     upsert = POSTGRESQL_UPSERT if db.engine.dialect.name == "postgresql" else SQLITE_UPSERT
-    with _single_statement() as connection:
+    with single_statement() as connection:
         return connection.execute(upsert, {"name": name}).scalar_one()
 
 
 def current_value(name: str) -> int | None:
-    with _single_statement() as connection:
+    with single_statement() as connection:
         return connection.execute(CURRENT_VALUE, {"name": name}).scalar()
 
 
 def remove(name: str) -> bool:
-    with _single_statement() as connection:
+    with single_statement() as connection:
         return connection.execute(REMOVE, {"name": name}).first() is not None
 
 
 def top(limit: int = TOP_LIMIT) -> list[dict]:
     """The counters with the largest values, largest first (ties by name)."""
-    with _single_statement() as connection:
+    with single_statement() as connection:
         rows = connection.execute(TOP.limit(limit))
         return [{"name": name, "value": value} for name, value in rows]

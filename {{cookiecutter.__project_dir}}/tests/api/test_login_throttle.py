@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from limits.storage import RedisStorage
 
+from {{ cookiecutter.package_name }}.machinery import passwords as passwords_module
 from {{ cookiecutter.package_name }}.machinery.login_throttle import EXTENSION as THROTTLE
 from {{ cookiecutter.package_name }}.machinery.login_throttle import LoginThrottle
 from {{ cookiecutter.package_name }}.machinery.passwords import EXTENSION as PASSWORDS
@@ -69,6 +70,23 @@ def test_a_successful_login_does_not_count_as_a_failure(client) -> None:
         assert attempt(client, name, TEST_PASSWORD).status_code == 200
     assert attempt(client, name, "not the password").status_code == 401  # the fifth failure
     assert attempt(client, name, "not the password").status_code == 429
+
+
+def test_attempts_that_could_not_be_checked_do_not_lock_the_account(
+    app, client, monkeypatch
+) -> None:
+    name = signed_up(client)
+    monkeypatch.setattr(passwords_module, "HASH_SLOT_WAIT_SECONDS", 0.05)
+    slots = app.extensions[PASSWORDS].slots
+    while slots.acquire(blocking=False):
+        pass  # every hashing slot held, as by long hashes: each login waits, then a 503
+    try:
+        statuses = [attempt(client, name, TEST_PASSWORD).status_code for _ in range(6)]
+    finally:
+        for _ in range(app.config["APP_SETTINGS"].password_hash_slots):
+            slots.release()
+    assert statuses == [503] * 6
+    assert attempt(client, name, TEST_PASSWORD).status_code == 200
 
 
 def test_another_account_is_not_held_back_by_one_under_attack(client) -> None:

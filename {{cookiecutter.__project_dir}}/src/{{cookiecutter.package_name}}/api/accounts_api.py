@@ -65,10 +65,10 @@ def change_password(change: PasswordChange):
     """Every other session of the user ends; this one goes on with a new id."""
     username = user_sessions.current_username()
     # A wrong current password is a failed login: the same throttle counts it.
-    place = login_throttle().take_place(username)
-    if not accounts.change_password(username, change.current_password, change.new_password):
-        raise APIError(401, "invalid_credentials", "The current password is wrong")
-    login_throttle().give_back(place)
+    with login_throttle().attempt(username) as attempt:
+        if not accounts.change_password(username, change.current_password, change.new_password):
+            attempt.fail()
+            raise APIError(401, "invalid_credentials", "The current password is wrong")
     user_sessions.end_all(username)
     user_sessions.start(username)
     return "", 204

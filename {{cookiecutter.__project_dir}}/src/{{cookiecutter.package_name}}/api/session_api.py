@@ -71,11 +71,11 @@ def show():
 )
 def login(login: Login):
     # The attempt counts before the password is checked (machinery/login_throttle.py).
-    place = login_throttle().take_place(accounts.canonical(login.username))
-    username = accounts.authenticate(login.username, login.password)
-    if username is None:
-        raise APIError(401, "invalid_credentials", "Wrong username or password")
-    login_throttle().give_back(place)
+    with login_throttle().attempt(accounts.canonical(login.username)) as attempt:
+        username = accounts.authenticate(login.username, login.password)
+        if username is None:
+            attempt.fail()
+            raise APIError(401, "invalid_credentials", "Wrong username or password")
     user_sessions.start(username)  # on a new session id
     return {"username": username}
 

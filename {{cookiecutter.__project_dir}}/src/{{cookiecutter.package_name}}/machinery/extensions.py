@@ -3,6 +3,7 @@
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -24,3 +25,11 @@ db = SQLAlchemy(model_class=Base)
 # Relative to the working directory, as Flask-Migrate expects: the project root, where
 # gunicorn reads gunicorn.conf.py too.
 migrate = Migrate(directory="migrations")
+
+
+def single_statement() -> Connection:
+    """A connection of the pool's for one statement, outside any transaction (autocommit).
+
+    One statement is atomic by itself: a transaction would add a BEGIN and a COMMIT (or
+    ROLLBACK), two more round trips to the database than the statement's one."""
+    return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")

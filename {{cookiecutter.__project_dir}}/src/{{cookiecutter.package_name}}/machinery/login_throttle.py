@@ -3,7 +3,8 @@
 A limit checked before the password and counted after it lets a burst through: every
 request of the burst passes the check before the first one counts. Here an attempt first
 takes its place in the window, in one Redis script (limits' moving window, exact), and only
-then is the password checked; a login that succeeds gives its place back. Forty wrong
+then is the password checked; a login that succeeds gives its place back, and so does one
+that could not be checked at all (an outage, every hashing slot busy). Forty wrong
 passwords sent at once get exactly the limit's number of 401s. While a right password holds
 a place, a wrong one may be refused that would have passed a moment later: never more.
 
@@ -16,9 +17,11 @@ counts are kept in each process's memory.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import time
+from collections.abc import Iterator
 
 from flask import Flask, current_app, request
 from limits import RateLimitItem
@@ -32,11 +35,16 @@ from .settings import Settings
 EXTENSION = "login_throttle"
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass
 class Place:
     """The places one attempt took: what a successful login gives back."""
 
     keys: tuple[str, ...]
+    failed: bool = False
+
+    def fail(self) -> None:
+        """The password was checked and is wrong: the place stays taken."""
+        self.failed = True
 
 
 class LoginThrottle:
@@ -47,6 +55,18 @@ class LoginThrottle:
             ("address", settings.login_address_limit),
             ("account", settings.login_account_limit),
         )
+
+    @contextlib.contextmanager
+    def attempt(self, username: str) -> Iterator[Place]:
+        """A login attempt's place, given back unless the attempt calls fail(): after a
+        success, and after an attempt that never finished checking (no hashing slot, the
+        database down), which is no failed login and must not lock the account."""
+        place = self.take_place(username)
+        try:
+            yield place
+        finally:
+            if not place.failed:
+                self.give_back(place)
 
     def take_place(self, username: str) -> Place:
         """Count this attempt against both limits, or refuse it with a 429."""
