@@ -14,7 +14,9 @@ Rows, per worker model:
 - healthz, mix and fanout: the service itself (wrk scripts in lua/). The mix is one
   logged-in user per connection reading its session, adding an item and incrementing a
   counter, and logging in again with its password every 50 cycles (its account signed up
-  before the run: mix_users.py); fanout is an async view awaiting 10 sleeps of 50 ms.
+  before the run: mix_users.py); fanout is an async view awaiting 10 sleeps of 50 ms;
+  login is logins with the right password, one user per connection, and below the table
+  is what one costs the workers' CPU beside healthz.
 - top cached and top uncached: GET /api/counters/top?limit=10 over a table seeded with
   10,000 counters, served from the shared cache (the default TTL, 2 s) and, by a server
   started with TOP_COUNTERS_TTL_SECONDS=0, computed from the table every time; they take

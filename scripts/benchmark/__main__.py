@@ -24,6 +24,7 @@ from .report import (
     baseline_lines,
     cache_lines,
     format_table,
+    login_cost_lines,
     naive_ratio_lines,
     settings_lines,
     unexpected_statuses,
@@ -117,6 +118,7 @@ def run_benchmark(settings: Settings) -> int:
     print("\n".join(naive_ratio_lines(rows)))
     print("\n".join(baseline_lines(rows, settings.baseline)))
     print("\n".join(cache_lines(rows)))
+    print("\n".join(login_cost_lines(rows)))
     if asgi is not None:
         print_asgi(asgi)
     if sweep:

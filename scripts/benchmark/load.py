@@ -31,6 +31,8 @@ HEALTHZ = Scenario("healthz", "healthz.lua")
 MIX = Scenario("mix", "mix.lua", thread_per_connection=True)
 BASELINE_MIX = Scenario("base mix", "mix.lua", thread_per_connection=True)
 FANOUT = Scenario("fanout", "fanout.lua")
+# Logins with the right password, one user per connection (mix_users.py).
+LOGIN = Scenario("login", "login.lua", thread_per_connection=True)
 # The top counters over a seeded table (local_services.seed_counters), cached and not.
 TOP_CACHED = Scenario("top cached", "top.lua")
 TOP_UNCACHED = Scenario("top uncached", "top.lua")

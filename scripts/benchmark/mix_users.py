@@ -36,11 +36,12 @@ def has_accounts(service: BakedService) -> bool:
 
 
 def plays_users(scenario: Scenario) -> bool:
-    return scenario.script == "mix.lua"
+    return scenario.script in ("mix.lua", "login.lua")
 
 
 def script_arguments(scenario: Scenario, service: BakedService) -> tuple[str, ...]:
-    """What mix.lua is given after `--`: the users' password, where a login needs one."""
+    """What mix.lua and login.lua are given after `--`: the users' password, where a login
+    needs one."""
     if plays_users(scenario) and has_accounts(service):
         return (PASSWORD,)
     return ()

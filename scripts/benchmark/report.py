@@ -10,6 +10,7 @@ from .load import (
     BARE_FLASK,
     BASELINE_MIX,
     HEALTHZ,
+    LOGIN,
     MIX,
     NAIVE_MIX,
     TOP_CACHED,
@@ -168,6 +169,24 @@ def naive_ratio_lines(rows: Sequence[Row]) -> list[str]:
         for model, ratios in naive_ratios(rows).items()
         if ratios
     ]
+
+
+def login_cost_lines(rows: Sequence[Row]) -> list[str]:
+    """What one login costs a model: its workers' CPU and its rate, beside /healthz's."""
+    by_key = {(row.model, row.scenario): row for row in rows}
+    lines = []
+    for (model, scenario), row in by_key.items():
+        healthz = by_key.get((model, HEALTHZ.name))
+        cpu = row.cpu_microseconds_per_request
+        if scenario != LOGIN.name or healthz is None or cpu is None:
+            continue
+        lines.append(
+            f"login, {model}: {cpu / 1000:.1f} ms of the workers' CPU a login"
+            f" ({healthz.cpu_microseconds_per_request or 0:.0f} us for healthz),"
+            f" {row.result.requests_per_second:.0f} logins/s, p99 {row.result.p99_ms:.0f} ms,"
+            f" worker peak {row.memory.peak_kib / 1024:.0f} MiB"
+        )
+    return lines
 
 
 def cache_lines(rows: Sequence[Row]) -> list[str]:

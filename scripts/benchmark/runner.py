@@ -21,6 +21,7 @@ from .load import (
     BASELINE_MIX,
     FANOUT,
     HEALTHZ,
+    LOGIN,
     MIX,
     NAIVE_MIX,
     TOP_CACHED,
@@ -45,12 +46,22 @@ from .worker_cpu import spent_since, workers_cpu_seconds
 # and the service's mix has already created it, as in a service that has run a while.
 PLAN: tuple[tuple[Target, tuple[Scenario, ...]], ...] = (
     (BARE, (BARE_FLASK,)),
-    (SERVICE, (HEALTHZ, FANOUT)),
+    (SERVICE, (HEALTHZ, FANOUT, LOGIN)),
 )
 # The apps served in the service's place, whose gunicorn settings must match the service's.
 VARIANTS = (BARE, NAIVE)
 # The order of the table: each model's two references before the service itself.
-ROW_ORDER = (BARE_FLASK, NAIVE_MIX, BASELINE_MIX, HEALTHZ, MIX, FANOUT, TOP_CACHED, TOP_UNCACHED)
+ROW_ORDER = (
+    BARE_FLASK,
+    NAIVE_MIX,
+    BASELINE_MIX,
+    HEALTHZ,
+    MIX,
+    FANOUT,
+    LOGIN,
+    TOP_CACHED,
+    TOP_UNCACHED,
+)
 SESSION_TARGETS = (SERVICE, NAIVE, BASELINE, UNCACHED, ASGIREF, A2WSGI)
 # Rows in the counter table before the top list is measured: its uncached read sorts them.
 SEEDED_COUNTERS = 10_000
@@ -165,7 +176,11 @@ def benchmark_model(
     for target, scenarios in PLAN:
         with serving(service, target, run, settings) as (server, port):
             for scenario in scenarios:
-                measured[scenario] = measure(scenario, service.model, server, port, settings)
+                sign_up_if_needed(scenario, service, port, settings.connections)
+                arguments = script_arguments(scenario, service)
+                measured[scenario] = measure(
+                    scenario, service.model, server, port, settings, arguments
+                )
     if baseline is not None:
         upgrade_schema(baseline, BASELINE.environment(baseline, run, settings))
     in_turns = [(MIX, SERVICE, service), (NAIVE_MIX, NAIVE, service)]
