@@ -37,7 +37,7 @@ EXTENSION = "login_throttle"
 
 @dataclasses.dataclass
 class Place:
-    """The places one attempt took: what a successful login gives back."""
+    """The places one attempt took in the windows, and whether its password was wrong."""
 
     keys: tuple[str, ...]
     failed: bool = False
@@ -86,7 +86,7 @@ class LoginThrottle:
         return Place(tuple(taken))
 
     def give_back(self, place: Place) -> None:
-        """A successful login does not count as a failure."""
+        """A login that succeeded, or could not be checked, is no failed login."""
         self._give_back(place.keys)
 
     def _give_back(self, keys: list[str] | tuple[str, ...]) -> None:
