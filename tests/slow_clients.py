@@ -1,9 +1,10 @@
 """Clients that hold connections by sending slowly: request headers a byte at a time
 (slowloris) and never ending them, and request bodies in small pieces. Run as a process of their own
-(`python slow_clients.py URL SECONDS HEADER_CONNECTIONS [UPLOAD_BYTES ...]`), so that their
-thousand small writes a second do not take the measuring client's interpreter. The header
-connections give up after SECONDS, the uploads end between SECONDS and a second later.
-Prints, as JSON, what became of them.
+(`python slow_clients.py URL SECONDS HEADER_CONNECTIONS SESSION [UPLOAD_BYTES ...]`), so that
+their thousand small writes a second do not take the measuring client's interpreter. The
+header connections give up after SECONDS, the uploads end between SECONDS and a second
+later. SESSION is a logged-in session's cookie value, which the uploads send (a note needs
+a login), or "-" for none. Prints, as JSON, what became of them.
 """
 
 from __future__ import annotations
@@ -43,13 +44,14 @@ async def _headers_a_byte_at_a_time(host: str, port: int, seconds: float) -> str
         writer.close()
 
 
-async def _slow_upload(host: str, port: int, seconds: float, size: int) -> str:
-    """A note whose body is `size` bytes long, sent over `seconds`: a body this long that
-    fits MAX_CONTENT_LENGTH is read whole by the service before it answers."""
+async def _slow_upload(host: str, port: int, seconds: float, size: int, session: str) -> str:
+    """A note whose body is `size` bytes long, sent over `seconds` by a logged-in user: a body
+    this long that fits MAX_CONTENT_LENGTH is read whole by the service before it answers."""
     prefix, suffix = b'{"title": "a slow upload", "body": "', b'"}'
     body = prefix + b"x" * (size - len(prefix) - len(suffix)) + suffix
     head = (
         f"POST /api/notes HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+        f"Cookie: session={session}\r\n"
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode("ascii")
     piece = -(-len(body) // PIECES)
@@ -74,14 +76,17 @@ async def _outcome(client, seconds: float) -> str:
         return type(error).__name__
 
 
-async def hold(url: str, seconds: float, header_connections: int, uploads: list[int]) -> dict:
+async def hold(
+    url: str, seconds: float, header_connections: int, session: str, uploads: list[int]
+) -> dict:
     parts = urlsplit(url)
     host, port = parts.hostname, parts.port
     clients = [_headers_a_byte_at_a_time(host, port, seconds) for _ in range(header_connections)]
     # The uploads' ends spread over a second: all at once, most would be refused as past
     # capacity.
     clients += [
-        _slow_upload(host, port, seconds + n / len(uploads), size) for n, size in enumerate(uploads)
+        _slow_upload(host, port, seconds + n / len(uploads), size, session)
+        for n, size in enumerate(uploads)
     ]
     outcomes = await asyncio.gather(*(_outcome(c, seconds + ANSWER_SECONDS) for c in clients))
     split = header_connections
@@ -97,6 +102,7 @@ async def hold(url: str, seconds: float, header_connections: int, uploads: list[
 
 
 if __name__ == "__main__":
-    url, seconds, connections, *sizes = sys.argv[1:]
-    result = asyncio.run(hold(url, float(seconds), int(connections), [int(s) for s in sizes]))
+    url, seconds, connections, session, *sizes = sys.argv[1:]
+    sizes = [int(size) for size in sizes]
+    result = asyncio.run(hold(url, float(seconds), int(connections), session, sizes))
     print(json.dumps(result))

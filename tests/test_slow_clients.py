@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
+from accounts import account
 from combinations import WORKER_MODELS, bake_ok, run
 from instances import balancer, deployment
 from open_loop import Answer, offer
@@ -58,7 +60,8 @@ def latencies(answers: list[Answer]) -> list[float]:
 def slow_clients(url: str, header_connections: int, uploads: list[int]) -> Iterator[dict]:
     """Slow clients on `url` while the block runs; afterwards, what became of them."""
     command = [sys.executable, str(SLOW_CLIENTS), url, str(SLOW_SECONDS)]
-    command += [str(header_connections), *map(str, uploads)]
+    command += [str(header_connections), uploader_session(url) if uploads else "-"]
+    command += map(str, uploads)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     outcome: dict = {}
     try:
@@ -69,6 +72,17 @@ def slow_clients(url: str, header_connections: int, uploads: list[int]) -> Itera
     finally:
         process.kill()
         process.wait()
+
+
+def uploader_session(url: str) -> str:
+    """A logged-in session's cookie value: the uploads are notes, which need a login."""
+    with requests.Session() as http:
+        body = account("slow-uploader")  # the instances share a database: 409 the second time
+        signed_up = http.post(f"{url}/api/accounts", json=body, timeout=10)
+        assert signed_up.status_code in (201, 409), signed_up.text
+        login = http.post(f"{url}/api/session/login", json=body, timeout=10)
+        assert login.status_code == 200, login.text
+        return http.cookies["session"]
 
 
 def measured(name: str, url: str) -> list[float]:

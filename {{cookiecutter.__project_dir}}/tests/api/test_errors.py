@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ..support.common import TEST_PASSWORD
+from ..support.common import TEST_PASSWORD, log_in
 
 
 def assert_json_error(response, status: int, code: str | None = None) -> None:
@@ -54,6 +54,7 @@ def test_a_body_over_the_limit_is_a_413(make_app) -> None:
 
 
 def test_a_lone_surrogate_is_refused_not_stored(client) -> None:
+    assert log_in(client.post, "alice").status_code == 200  # items need a login
     response = client.post(
         "/api/session/items", data='{"item": "\\ud800"}', content_type="application/json"
     )

@@ -74,7 +74,7 @@ def requests_(draw):
 def test_generated_requests_never_break_the_service(app) -> None:
     client = app.test_client()
     assert log_in(client.post, OWNER["username"]).status_code == 200
-    client.post("/api/session/items", json={"item": "first"})
+    assert client.post("/api/session/items", json={"item": "first"}).status_code == 201
 
     @settings(
         max_examples=300,

@@ -19,7 +19,10 @@ def test_a_new_visitor_has_an_empty_session_and_no_cookie(client) -> None:
 
 
 def test_login_sets_the_username_and_a_fresh_id(client, redis_client: Redis, key_prefix) -> None:
-    first = session_id(client.post("/api/session/items", json={"item": "kept"}))
+    # Items need a login: the session that holds one is a login's, and logging in again on
+    # it is the login under test.
+    first = session_id(log_in(client.post, "alice"))
+    assert client.post("/api/session/items", json={"item": "kept"}).status_code == 201
     response = log_in(client.post, "alice")
     assert response.status_code == 200
     assert response.get_json() == {"username": "alice"}
@@ -39,6 +42,7 @@ def test_login_regenerates_even_an_empty_session(app: Flask, redis_client, key_p
 
 
 def test_items_are_appended_in_order(client) -> None:
+    assert log_in(client.post, "alice").status_code == 200
     for item in ("one", "two", "three"):
         response = client.post("/api/session/items", json={"item": item})
         assert response.status_code == 201
@@ -47,6 +51,7 @@ def test_items_are_appended_in_order(client) -> None:
 
 
 def test_five_hundred_items_fit_and_the_next_is_refused(client) -> None:
+    assert log_in(client.post, "alice").status_code == 200
     for number in range(500):
         assert client.post("/api/session/items", json={"item": f"item {number}"}).status_code == 201
     response = client.post("/api/session/items", json={"item": "one too many"})

@@ -2,9 +2,10 @@
 Redis of this test's own behind the real gunicorn. Reading a session costs one command,
 GETEX (it also pushes the expiry back); a write adds one SET; a route marked @sessionless
 sends none, unless it reads the shared cache: a hit is two GETs (the generation, the
-value). A login adds the throttle's two scripts (EVALSHA), gives their places back (LPOP)
-once the password is right, and names the new id in the user's index (SADD). A change that
-adds a round trip fails here; one that removes one updates the table on purpose."""
+value). A route that needs a login (the notes, the items) finds it in that one read. A login
+adds the throttle's two scripts (EVALSHA), gives their places back (LPOP) once the password
+is right, and names the new id in the user's index (SADD). A change that adds a round trip
+fails here; one that removes one updates the table on purpose."""
 
 from __future__ import annotations
 
@@ -94,7 +95,18 @@ def test_renewing_the_cookie_checks_the_key_once(service: CountedService) -> Non
 
 def test_writing_a_session_is_two_commands(service: CountedService) -> None:
     added = service.commands(service.logged_in(), "POST", "/api/session/items", json={"item": "x"})
-    assert added == {"getex": 1, "set": 1}
+    assert added == {"getex": 1, "set": 1}  # the read that finds the login; the item's write
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [("POST", "/api/notes", {"title": "round trips"}), ("GET", "/api/notes", None)],
+)
+def test_a_route_that_needs_a_login_reads_the_session_once(
+    service: CountedService, method: str, path: str, body: dict | None
+) -> None:
+    # GETEX: the session read that finds who is logged in; the notes are the database's.
+    assert service.commands(service.logged_in(), method, path, json=body) == {"getex": 1}
 
 
 # A login's places in the throttle (machinery/login_throttle.py): one EVALSHA per limit (the

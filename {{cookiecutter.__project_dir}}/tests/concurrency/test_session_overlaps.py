@@ -71,7 +71,8 @@ def overlap_app(make_app: Callable[..., Flask], key_prefix: str, variant: str) -
 def test_a_write_made_during_a_slow_read_survives(overlap_app: Flask, variant: str) -> None:
     reader = SlowReader(overlap_app)
     client = overlap_app.test_client()
-    sid = session_id(client.post("/api/session/items", json={"item": "first"}))
+    sid = session_id(log_in(client.post, "alice"))  # items need a login
+    assert client.post("/api/session/items", json={"item": "first"}).status_code == 201
 
     slow = reader.start(sid)
     assert client.post("/api/session/items", json={"item": "second"}).status_code == 201

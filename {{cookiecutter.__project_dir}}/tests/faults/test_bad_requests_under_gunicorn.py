@@ -190,15 +190,27 @@ def test_a_forged_or_garbage_session_cookie_gets_a_fresh_session(server, cookie:
     response = requests.get(server.url("/api/session"), cookies={"session": cookie}, timeout=10)
     assert response.status_code == 200
     assert response.json() == {"username": None, "items": []}
-    write = requests.post(
+    # Logged out, as a new visitor: no item, and the offered id is not handed back.
+    refused = requests.post(
         server.url("/api/session/items"),
         json={"item": "x"},
         cookies={"session": cookie},
         timeout=10,
     )
+    assert refused.status_code == 401
+    assert refused.cookies.get("session") is None
+    # The first write to it, a login, is on a new id, never the offered.
+    login = log_in_over_http(
+        requests, server.url, "forger", cookies={"session": cookie}, timeout=10
+    )
+    assert login.status_code == 200, login.text
+    fresh = login.cookies.get("session")
+    assert fresh not in (cookie, None)
+    write = requests.post(
+        server.url("/api/session/items"), json={"item": "x"}, cookies={"session": fresh}, timeout=10
+    )
     assert write.status_code == 201
     assert write.json() == {"items": ["x"]}
-    assert write.cookies.get("session") not in (cookie, None)  # a new id, never the offered
 
 
 def test_an_expired_session_is_a_fresh_one(server: LiveServer, redis_client, live_settings):

@@ -48,6 +48,8 @@ def without_redis(make_app):
 def test_session_routes_answer_503_when_redis_is_gone(without_redis, method, path, body) -> None:
     if path == "/api/session/login":  # one that would pass: signing up needs no Redis
         assert without_redis.post("/api/accounts", json=body).status_code in (201, 409)
+    # A user logged in before the outage: the session is read, and refused, before a route
+    # could check the login (the items' would otherwise be a 401).
     without_redis.set_cookie(SESSION_COOKIE, "an-existing-session")
     started = time.monotonic()
     response = getattr(without_redis, method)(path, json=body, headers={"X-Request-ID": "outage-1"})

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from flask import session
 
-from ..support.common import TEST_PASSWORD
+from ..support.common import SESSION_COOKIE, TEST_PASSWORD
 from ..support.redis_process import RedisProcess, dedicated_redis
 
 REFUSING = {
@@ -26,13 +27,27 @@ def refusing_redis(request, tmp_path) -> Iterator[RedisProcess]:
 
 
 def test_a_refused_session_write_is_a_json_503(make_app, refusing_redis) -> None:
-    client = make_app(REDIS_URL=refusing_redis.url).test_client()
+    app = make_app(REDIS_URL=refusing_redis.url)
+
+    @app.post("/test/remember")
+    def remember():
+        session["remembered"] = True  # a new visitor's session: written, never read first
+        return {}
+
+    visitor, user = app.test_client(), app.test_client()
+    user.set_cookie(SESSION_COOKIE, "a-session-logged-in-before")
     account = {"username": "refused", "password": TEST_PASSWORD}
     # The account exists: signing up needs the database alone, never a Redis write.
-    assert client.post("/api/accounts", json=account).status_code in (201, 409)
-    # A login's first write is the throttle's (EVALSHA); a new visitor's item, the session's
-    # own (SET).
-    for path, body in (("/api/session/login", account), ("/api/session/items", {"item": "x"})):
+    assert visitor.post("/api/accounts", json=account).status_code in (201, 409)
+    # A login's first write is the throttle's (EVALSHA). A logged-in user's item: the session
+    # read that finds the login, GETEX, is a write too (it pushes the expiry back). A route of
+    # the team's that writes a new visitor's session: the session's own SET (no route of the
+    # service's does since items need a login).
+    for client, path, body in (
+        (visitor, "/api/session/login", account),
+        (user, "/api/session/items", {"item": "x"}),
+        (visitor, "/test/remember", None),
+    ):
         response = client.post(path, json=body)
         assert response.status_code == 503, response.get_data(as_text=True)
         assert response.get_json()["error"]["code"] == "redis_unavailable"
