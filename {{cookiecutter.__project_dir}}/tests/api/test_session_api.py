@@ -120,3 +120,10 @@ def test_usernames_and_items_are_bounded(client) -> None:
         assert response.status_code == 422, body
         assert response.get_json()["error"]["code"] == "validation_failed"
     assert client.post("/api/session/items", json={"item": "x" * 200}).status_code == 201
+
+
+def test_a_login_as_someone_else_keeps_nothing_of_the_session_before(client) -> None:
+    assert log_in(client.post, "alice").status_code == 200
+    assert client.post("/api/session/items", json={"item": "alice's"}).status_code == 201
+    assert log_in(client.post, "bobby").status_code == 200
+    assert client.get("/api/session").get_json() == {"username": "bobby", "items": []}

@@ -54,8 +54,11 @@ def _index_key(username: str) -> str:
 
 
 def start(username: str) -> None:
-    """Log `username` in on a new session id (an id seen before login is worth nothing)."""
+    """Log `username` in on a new session id (an id seen before login is worth nothing).
+    Logged in again as the same user, the session keeps what it holds."""
     interface = current_app.session_interface
+    if current_username() != username:
+        session.clear()  # what the session held belonged to someone else
     interface.regenerate(session)
     session[USERNAME] = username
     client = session_redis(current_app)
