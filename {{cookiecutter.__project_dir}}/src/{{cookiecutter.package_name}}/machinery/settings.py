@@ -209,11 +209,13 @@ def load_settings(env: Mapping[str, Any]) -> Settings:
         database_url=normalise_database_url(database_url) if database_url else None,
         redis_url=redis_url,
         session_lifetime_seconds=_integer(env, "SESSION_LIFETIME_SECONDS", 86400, minimum=60),
+        session_key_prefix=_text(env, "SESSION_KEY_PREFIX", "session:") or "session:",
+        session_cookie_secure=_boolean(env, "SESSION_COOKIE_SECURE", production),
+        # Apart from SESSION_LIFETIME_SECONDS's line, which a team may well have edited: an
+        # update from the template then merges without a conflict.
         session_absolute_lifetime_seconds=_integer(
             env, "SESSION_ABSOLUTE_LIFETIME_SECONDS", 12 * 3600, minimum=1
         ),
-        session_key_prefix=_text(env, "SESSION_KEY_PREFIX", "session:") or "session:",
-        session_cookie_secure=_boolean(env, "SESSION_COOKIE_SECURE", production),
         max_content_length=_integer(env, "MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
         trusted_hosts=tuple(
             host.strip() for host in (_text(env, "TRUSTED_HOSTS") or "").split(",") if host.strip()
