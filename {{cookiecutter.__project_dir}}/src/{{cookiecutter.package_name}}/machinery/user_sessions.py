@@ -57,9 +57,10 @@ def start(username: str) -> None:
     """Log `username` in on a new session id (an id seen before login is worth nothing).
     Logged in again as the same user, the session keeps what it holds."""
     interface = current_app.session_interface
-    if current_username() != username:
-        session.clear()  # what the session held belonged to someone else
+    previous = current_username()
     interface.regenerate(session)
+    if previous != username:
+        session.clear()  # what the session held belonged to someone else
     session[USERNAME] = username
     client = session_redis(current_app)
     if client is None:
