@@ -9,7 +9,7 @@ from .. import accounts
 from ..accounts import Password, Username
 from ..machinery import user_sessions
 from ..machinery.errors import APIError
-from ..machinery.login_throttle import login_throttle
+from ..machinery.login_throttle import TOO_MANY_ATTEMPTS, login_throttle
 from ..machinery.sessions import sessionless
 from ..machinery.user_sessions import login_required
 
@@ -57,7 +57,7 @@ class PasswordChange(BaseModel):
 @blueprint.doc(
     responses={
         401: "Not logged in, or the current password is wrong",
-        429: "Too many failed logins for this account or from this address; see Retry-After",
+        429: TOO_MANY_ATTEMPTS,
         503: UNAVAILABLE,
     }
 )

@@ -14,7 +14,7 @@ from .. import accounts
 from ..accounts import Password, Username
 from ..machinery import user_sessions
 from ..machinery.errors import APIError
-from ..machinery.login_throttle import login_throttle
+from ..machinery.login_throttle import TOO_MANY_ATTEMPTS, login_throttle
 from ..machinery.user_sessions import login_required
 
 MAX_ITEMS = 500
@@ -65,7 +65,7 @@ def show():
 @blueprint.doc(
     responses={
         401: "Wrong password, or no such account: the answer does not say which",
-        429: "Too many failed logins for this account or from this address; see Retry-After",
+        429: TOO_MANY_ATTEMPTS,
         503: f"{REDIS_DOWN} (logins are not counted, so none is let in), or the database is",
     }
 )

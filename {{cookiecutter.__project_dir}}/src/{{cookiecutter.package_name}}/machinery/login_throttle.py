@@ -33,6 +33,8 @@ from .sessions import session_redis
 from .settings import Settings
 
 EXTENSION = "login_throttle"
+# What a route that takes a place declares for its 429 (the login, the password change).
+TOO_MANY_ATTEMPTS = "Too many failed logins for this account or from this address; see Retry-After"
 
 
 @dataclasses.dataclass

@@ -225,14 +225,13 @@ def init_sessions(app: Flask, settings: Settings) -> None:
     common = {"key_prefix": settings.session_key_prefix, "permanent": True}
     if settings.redis_url:
         app.session_interface = RedisSessions(app, client=build_redis_client(settings), **common)
-        app.session_interface.absolute_lifetime = settings.session_absolute_lifetime_seconds
-        return
-    cache_dir = Path(app.instance_path) / "sessions"
-    app.logger.warning(
-        "REDIS_URL is not set: sessions are kept in the embedded development store at %s",
-        cache_dir,
-    )
-    app.session_interface = EmbeddedSessions(
-        app, client=FileSystemCache(str(cache_dir), threshold=10000), **common
-    )
+    else:
+        cache_dir = Path(app.instance_path) / "sessions"
+        app.logger.warning(
+            "REDIS_URL is not set: sessions are kept in the embedded development store at %s",
+            cache_dir,
+        )
+        app.session_interface = EmbeddedSessions(
+            app, client=FileSystemCache(str(cache_dir), threshold=10000), **common
+        )
     app.session_interface.absolute_lifetime = settings.session_absolute_lifetime_seconds
