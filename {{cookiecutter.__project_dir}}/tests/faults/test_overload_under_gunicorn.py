@@ -34,8 +34,10 @@ TIMES_CAPACITY = 4
 SECONDS = 4
 BUDGET = 1.0  # GUNICORN_QUEUE_BUDGET_MS's default
 # An answer takes a few milliseconds on top of its wait and its own time; this allows for
-# a loaded machine, client included.
-SLACK = 0.25
+# a loaded machine, client included: where a success may wait the whole budget (sync, and
+# gevent past its connections), it came 0.06 s after budget and route on an idle machine
+# and 0.30 s after them with a second suite running on the same two cores.
+SLACK = 0.5
 
 
 @dataclass(frozen=True)
