@@ -59,7 +59,7 @@ class BoundedThreadWorker(BalancedThreadWorker):
         # with when they are closed regardless.
         self.thread_seconds = 0.0
         # When each request holding a thread took it: set by the thread, removed by the main
-        # loop (a dict's single operations are atomic under the GIL).
+        # loop (a dict's single operations, a copy among them, are atomic under the GIL).
         self.holding: dict[Any, float] = {}
         self.refusing = False
         self.refused: dict[socket.socket, float] = {}
@@ -69,9 +69,12 @@ class BoundedThreadWorker(BalancedThreadWorker):
         if ahead <= 0:
             return waited
         # The requests holding threads now have held them at least this long: when load
-        # begins, before any has finished, that is all there is to go on.
+        # begins, before any has finished, that is all there is to go on. The threads add to
+        # `holding` meanwhile: iterated in Python code, a thread switch in the middle raised
+        # "dictionary changed size during iteration" and ended the worker (a copy is one
+        # operation under the GIL).
         now = time.monotonic()
-        held = max((now - started for started in self.holding.values()), default=0.0)
+        held = now - min(self.holding.copy().values(), default=now)
         return waited + ahead * max(self.thread_seconds, held) / self.cfg.threads
 
     def set_accept_enabled(self, enabled: bool) -> None:
