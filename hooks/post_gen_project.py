@@ -37,9 +37,6 @@ def files_of_unchosen_options(answers):
         yield package / "worker_models" / "balanced_threads.py"
         yield package / "worker_models" / "bounded_threads.py"
         yield tests / "concurrency" / "test_thread_balance.py"
-        # Where a request's thread is a worker's only one, or its greenlet, no request
-        # thread hashes in the broken variant.
-        yield tests / "concurrency" / "test_password_hash_memory_under_gunicorn.py"
     if answers["worker_model"] != "sync":
         yield package / "worker_models" / "bounded_sync.py"
     if answers["worker_model"] != "gevent":

@@ -119,14 +119,13 @@ def test_files_of_unchosen_options_exist_in_the_template(post_gen) -> None:
         template_path = Path(str(path).replace("src/my_service", str(package)))
         assert (PROJECT_TEMPLATE / template_path).exists(), path
     # gevent with PostgreSQL and the async sample keeps every file but the other models'
-    # workers and their own tests.
+    # workers.
     everything = {**default_answers(), "worker_model": "gevent", "database": "postgresql"}
     other_models = {
         "balanced_threads.py",
         "bounded_threads.py",
         "bounded_sync.py",
         "test_thread_balance.py",
-        "test_password_hash_memory_under_gunicorn.py",
     }
     assert {path.name for path in post_gen.files_of_unchosen_options(everything)} == other_models
 

@@ -1,8 +1,8 @@
 """Under gevent, an Argon2 hash is a C call that never yields: run in the worker's greenlet
 it would stop every other request of the worker until it ends. machinery/passwords.py runs
-it in the hashing threads (machinery/hashing_threads.py). One worker, a burst of logins
-hashing all the while, and /healthz asked meanwhile keeps a p99 close to its idle p99;
-hashing on the event loop (the broken variant) holds /healthz up for whole hashes."""
+it in gevent's thread pool. One worker, a burst of logins hashing all the while, and
+/healthz asked meanwhile keeps a p99 close to its idle p99; hashing on the event loop (the
+broken variant) holds /healthz up for whole hashes."""
 
 from __future__ import annotations
 
@@ -75,6 +75,6 @@ def test_healthz_stays_fast_while_passwords_are_hashed(live_settings) -> None:
 
 
 def test_hashing_on_the_event_loop_holds_healthz_up(live_settings) -> None:
-    with start(live_settings, "hashing-broken", TEST_HASH_IN_THE_CALLER="1", **HASHING) as live:
+    with start(live_settings, "hashing-broken", TEST_HASH_ON_THE_LOOP="1", **HASHING) as live:
         idle, busy = healthz_p99_idle_and_while_hashing(live)
     assert busy > max(5 * idle, idle + 0.02), (idle, busy)

@@ -1,11 +1,9 @@
 """The broken variants of the login's safeguards, for the tests that must see them fail.
 
-TEST_HASH_IN_THE_CALLER=1 hashes passwords where they are asked for instead of in the
-hashing threads: under gevent on the event loop, under gthread in each request's thread.
-
-POST /test/login-check-then-count is login throttled as it is often written (Flask-Limiter's
-deduct_when does the same): each limit is tested before the password is checked, and a
-failure is counted after it.
+TEST_HASH_ON_THE_LOOP=1 hashes passwords in the calling greenlet (under gevent, on the
+event loop) instead of in a thread. POST /test/login-check-then-count is login throttled
+as it is often written (Flask-Limiter's deduct_when does the same): each limit is tested
+before the password is checked, and a failure is counted after it.
 """
 
 from __future__ import annotations
@@ -48,6 +46,6 @@ def instrument_logins(app: Flask) -> None:
     app.add_url_rule(
         "/test/login-check-then-count", view_func=check_then_count_login, methods=["POST"]
     )
-    if os.environ.get("TEST_HASH_IN_THE_CALLER") == "1":
+    if os.environ.get("TEST_HASH_ON_THE_LOOP") == "1":
         passwords = app.extensions[PASSWORDS]
         app.extensions[PASSWORDS] = dataclasses.replace(passwords, run=_call_here)

@@ -1,14 +1,13 @@
 """Argon2id password hashes that never stall a worker and hold bounded memory.
 
-argon2-cffi computes in C and releases the GIL, so a hash in a thread runs in parallel with
-the requests around it. Under gevent the call never yields: run in a greenlet, every other
-greenlet of the worker would wait for it. Hashes run in the process's hashing threads
-(hashing_threads.py), one per slot, and the request that asked waits alone.
+argon2-cffi computes in C and releases the GIL, so gthread's threads hash in parallel with
+the requests around them. Under gevent the call never yields: every greenlet of the worker
+would wait for it. There it runs in gevent's thread pool, and the greenlet that asked waits
+alone.
 
 Each hash in progress holds its memory cost, so at most PASSWORD_HASH_SLOTS run at once in
-a process, and the allocator keeps a hash's memory in the thread that hashed: slots x
-PASSWORD_HASH_MEMORY_KIB per worker process is the most hashing ever takes or keeps. A
-request that waits HASH_SLOT_WAIT_SECONDS for a slot gets the 503 `overloaded`.
+a process: slots x PASSWORD_HASH_MEMORY_KIB per worker process is the most hashing ever
+takes. A request that waits HASH_SLOT_WAIT_SECONDS for a slot gets the 503 `overloaded`.
 
 An unknown user's password is verified against a dummy hash made with the same parameters,
 so neither the answer nor its time tells whether the name exists.
@@ -25,16 +24,25 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, current_app
 
+from ..worker_models.gevent_state import gevent_is_active
 from .errors import APIError
-from .hashing_threads import HashingThreads
 from .settings import Settings
 
 HASH_SLOT_WAIT_SECONDS = 2.0
 EXTENSION = "passwords"
 
 
+def run_off_the_event_loop(function: Callable[..., Any], *args: Any) -> Any:
+    """Here in a thread; in gevent's thread pool (a real thread) under gevent."""
+    if gevent_is_active():
+        import gevent
+
+        return gevent.get_hub().threadpool.apply(function, args)
+    return function(*args)
+
+
 def _matches(hasher: PasswordHasher, stored_hash: str, password: str) -> bool:
-    # A mismatch is answered here, in the hashing thread: raised across gevent's thread pool, it
+    # A mismatch is answered here, in the thread: raised across gevent's thread pool, it
     # would also be printed to stderr as a crash.
     try:
         return hasher.verify(stored_hash, password)
@@ -47,7 +55,7 @@ class Passwords:
     hasher: PasswordHasher
     dummy_hash: str
     slots: threading.BoundedSemaphore  # gevent's own where gevent has patched threading
-    run: Callable[..., Any]  # in the hashing threads
+    run: Callable[..., Any] = run_off_the_event_loop
 
     def _in_a_slot(self, function: Callable[..., Any], *args: Any) -> Any:
         if not self.slots.acquire(timeout=HASH_SLOT_WAIT_SECONDS):
@@ -85,7 +93,6 @@ def build_passwords(settings: Settings) -> Passwords:
         hasher=hasher,
         dummy_hash=hasher.hash("a password nobody has: it only makes unknown names cost time"),
         slots=threading.BoundedSemaphore(settings.password_hash_slots),
-        run=HashingThreads(settings.password_hash_slots),
     )
 
 
