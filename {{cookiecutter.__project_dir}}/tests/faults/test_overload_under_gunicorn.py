@@ -38,6 +38,8 @@ BUDGET = 1.0  # GUNICORN_QUEUE_BUDGET_MS's default
 # gevent past its connections), it came 0.06 s after budget and route on an idle machine
 # and 0.30 s after them with a second suite running on the same two cores.
 SLACK = 0.5
+# Where refusals come at once (gthread, gevent's database pool), most come within this.
+AT_ONCE = 0.25
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ def test_past_capacity_the_workers_serve_within_the_budget_and_refuse(
     # Most at once, and none later than the budget (when load begins, a forecast is
     # still a guess); or, where nothing can refuse before a worker is free, all after
     # about the budget.
-    mostly_within = SLACK if case.refused_at_once else BUDGET + DELAY + SLACK
+    mostly_within = AT_ONCE if case.refused_at_once else BUDGET + DELAY + SLACK
     assert statistics.median(a.seconds for a in refused) <= mostly_within
     assert p99([a.seconds for a in refused]) <= BUDGET + DELAY + SLACK
     # Goodput: what the slots can serve, less what a busy machine takes from it.
